@@ -1,0 +1,93 @@
+# vhost-vport top-level Makefile.
+#
+#   make deps          install the Debian packages everything below needs
+#   make               kernel module (Kbuild, against KDIR) and userspace (CMake)
+#   make check         host unit tests, then the guest suites on every test kernel
+#   make demo          the software FC SAN in a test guest, shown with vportctl
+#
+# KERNEL picks one of the test kernels by short name (6.1 or 6.12); KDIR
+# overrides the headers directly, e.g. KDIR=/lib/modules/$(uname -r)/build
+# on a real host.
+
+BUILD    ?= $(CURDIR)/build
+KERNEL   ?= 6.1
+KERNELS  := $(shell tests/vm/kernels list)
+JOBS     ?= $(shell nproc)
+VMFLAGS  ?=
+
+DEBIAN_PACKAGES := \
+	build-essential cmake pkg-config kmod cpio xz-utils zstd \
+	linux-image-amd64 linux-headers-amd64 \
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
+	qemu-system-x86 busybox-static iproute2 fio sg3-utils python3 \
+	catch2 libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev
+
+.PHONY: all deps kmod kmods userspace check check-unit check-guest check-harness \
+	demo clean
+
+all: kmod userspace
+
+deps:
+	@if dpkg-query -W -f='$${Status}\n' $(DEBIAN_PACKAGES) 2>/dev/null | \
+		grep -qv '^install ok installed$$' || \
+		! dpkg-query -W $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
+		echo "installing: $(DEBIAN_PACKAGES)"; \
+		apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(DEBIAN_PACKAGES); \
+	else \
+		echo "all Debian packages present"; \
+	fi
+
+# Kbuild writes objects next to the sources, so each kernel gets its own tree
+# of symlinks under build/kmod/<release>/ and the source tree stays clean.
+KSRC := Kbuild $(shell find kernel tests/kmod -name Kbuild -o -name '*.[ch]')
+
+define kmod_build
+	@mkdir -p $(2)
+	@find $(2) -type l -delete
+	@cd $(2) && for f in $(KSRC); do \
+		mkdir -p "$$(dirname "$$f")"; ln -sf "$(CURDIR)/$$f" "$$f"; done
+	$(MAKE) -C $(1) M=$(2) W=1 modules
+endef
+
+ifdef KDIR
+kmod:
+	$(call kmod_build,$(KDIR),$(BUILD)/kmod/custom)
+else
+kmod: kmod-$(KERNEL)
+endif
+
+kmods: $(addprefix kmod-,$(KERNELS))
+
+kmod-%:
+	$(call kmod_build,$(shell tests/vm/kernels kdir $*),$(BUILD)/kmod/$(shell tests/vm/kernels version $*))
+
+$(BUILD)/user/CMakeCache.txt:
+	cmake -S . -B $(BUILD)/user -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+userspace: $(BUILD)/user/CMakeCache.txt
+	cmake --build $(BUILD)/user -j $(JOBS)
+
+check: kmods userspace
+	$(MAKE) check-unit
+	$(MAKE) check-harness
+	$(MAKE) check-guest
+
+check-unit: userspace
+	cd $(BUILD)/user && ctest --output-on-failure
+
+# The harness must fail on a failing test and on a kernel warning.
+check-harness: kmods
+	@for k in $(KERNELS); do \
+		BUILD=$(BUILD) tests/vm/selftest-check $$k $(VMFLAGS) || exit 1; done
+
+check-guest: kmods userspace
+	@for k in $(KERNELS); do \
+		BUILD=$(BUILD) tests/vm/vmrun --kernel $$k $(VMFLAGS) tests/guest || exit 1; done
+
+demo: kmod-$(KERNEL) userspace
+	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --show $(VMFLAGS) tests/demo
+
+clean:
+	rm -rf $(BUILD)
