@@ -28,15 +28,16 @@ DEBIAN_PACKAGES := \
 all: kmod userspace
 
 deps:
-	@if dpkg-query -W -f='$${Status}\n' $(DEBIAN_PACKAGES) 2>/dev/null | \
-		grep -qv '^install ok installed$$' || \
-		! dpkg-query -W $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
-		echo "installing: $(DEBIAN_PACKAGES)"; \
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing" $$missing; \
 		apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $(DEBIAN_PACKAGES); \
 	else \
-		echo "all Debian packages present"; \
+		echo "make deps: all Debian packages present"; \
 	fi
 
 # Kbuild writes objects next to the sources, so each kernel gets its own tree
