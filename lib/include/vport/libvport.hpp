@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/// @file
+/// libvport: manage NPIV Fibre Channel vports that serve as vhost-scsi
+/// backends for virtual machines (the vhost-vport kernel module).
+///
+/// Include this header for the whole API, or the individual headers:
+///   - vport/wwn.hpp     World Wide Names: parse, print, validate
+///   - vport/hba.hpp     FC HBA ports from sysfs (physical, FCoE, vports)
+///   - vport/sysfs.hpp   the sysfs root the library reads
+///   - vport/error.hpp   the exceptions it throws
+///
+/// The library never prints; every error is an exception derived from
+/// vport::Error whose message names the object and the cause.
+#pragma once
+
+#include "vport/error.hpp"
+#include "vport/hba.hpp"
+#include "vport/sysfs.hpp"
+#include "vport/version.hpp"
+#include "vport/wwn.hpp"
