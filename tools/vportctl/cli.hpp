@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// vportctl's command plumbing: the shared context every command sees, the
+// errors that decide the exit status, and the hooks each command group
+// (hba, wwn, ...) uses to add itself.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace vportctl {
+
+using Json = nlohmann::ordered_json;
+
+// Exit statuses.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failed = 1;
+inline constexpr int exit_usage = 2;
+
+// A bad command line that the parser could not see (a malformed WWN
+// argument...): exit status 2.
+class UsageError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+// Global options and the action the parsed command chose.
+struct Context {
+	bool json = false;             // -j/--json
+	bool pretty = false;           // -p/--pretty (indented JSON)
+	std::string sysfs_root = "/sys"; // --sysfs-root (hidden, for tests)
+	std::function<int()> action;   // set by the chosen subcommand's callback
+};
+
+// Each command group adds its subcommands to the top-level app.
+void add_hba_commands(CLI::App &app, Context &ctx);
+void add_wwn_commands(CLI::App &app, Context &ctx);
+
+} // namespace vportctl

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// vportctl: manage NPIV Fibre Channel vports for virtual machines.
+//
+// Exit status: 0 ok, 1 failed, 2 usage error. Errors go to stderr as
+// "vportctl: <object>: <cause>".
+#include "cli.hpp"
+
+#include <vport/error.hpp>
+#include <vport/version.hpp>
+
+#include <iostream>
+
+using namespace vportctl;
+
+int main(int argc, char **argv)
+{
+	Context ctx;
+	CLI::App app{"vportctl: manage NPIV Fibre Channel vports as vhost-scsi backends for virtual machines",
+		     "vportctl"};
+	app.require_subcommand(1);
+	app.fallthrough(); // global options work after the subcommand too
+	app.add_flag("-j,--json", ctx.json, "Print JSON instead of text");
+	app.add_flag("-p,--pretty", ctx.pretty, "Indent JSON output");
+	app.add_option("--sysfs-root", ctx.sysfs_root, "Read sysfs from this folder (tests)")->group("");
+	app.set_version_flag("-V,--version", std::string("vportctl ") + vport::version());
+	app.failure_message([](const CLI::App *, const CLI::Error &e) {
+		return std::string(e.what()) + "\nTry 'vportctl --help'.\n";
+	});
+
+	add_hba_commands(app, ctx);
+	add_wwn_commands(app, ctx);
+
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForAllHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForVersion &e) {
+		return app.exit(e);
+	} catch (const CLI::ParseError &e) {
+		std::cerr << "vportctl: ";
+		app.exit(e);
+		return exit_usage;
+	}
+
+	try {
+		return ctx.action ? ctx.action() : exit_usage;
+	} catch (const UsageError &e) {
+		std::cerr << "vportctl: " << e.what() << '\n';
+		return exit_usage;
+	} catch (const vport::Error &e) {
+		std::cerr << "vportctl: " << e.what() << '\n';
+		return exit_failed;
+	} catch (const std::exception &e) {
+		std::cerr << "vportctl: " << e.what() << '\n';
+		return exit_failed;
+	}
+}
