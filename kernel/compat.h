@@ -19,4 +19,13 @@ static inline void vvp_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
+/* 6.4 made bus types and classes const in the driver-core API. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+typedef const struct bus_type vvp_bus_type_t;
+typedef const struct class vvp_class_t;
+#else
+typedef struct bus_type vvp_bus_type_t;
+typedef struct class vvp_class_t;
+#endif
+
 #endif /* _VHOST_VPORT_COMPAT_H */

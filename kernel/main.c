@@ -17,6 +17,30 @@
 #include <uapi/linux/vhost_vport.h>
 
 #include "compat.h"
+#include "vport.h"
+
+static long vvp_ctl_create(void __user *argp)
+{
+	struct vhost_vport_create req;
+	unsigned int i;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(req.reserved); i++)
+		if (req.reserved[i])
+			break;
+	if (req.flags || i < ARRAY_SIZE(req.reserved) ||
+	    req.parent_by > VHOST_VPORT_PARENT_FABRIC ||
+	    strnlen(req.parent_name, sizeof(req.parent_name)) ==
+	    sizeof(req.parent_name)) {
+		pr_err("wwpn 0x%016llx: create request with unknown flags, parent mode or fields\n",
+		       req.wwpn);
+		return -EINVAL;
+	}
+	return vvp_vport_create_fd(&req);
+}
 
 static long vvp_ctl_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
@@ -27,6 +51,8 @@ static long vvp_ctl_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case VHOST_VPORT_GET_API_VERSION:
 		return put_user(version, (u32 __user *)argp);
+	case VHOST_VPORT_CREATE:
+		return vvp_ctl_create(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -55,18 +81,28 @@ static int __init vvp_init(void)
 {
 	int ret;
 
+	ret = vvp_fc_init();
+	if (ret) {
+		pr_err("cannot attach to the FC transport class: %d\n", ret);
+		return ret;
+	}
 	ret = misc_register(&vvp_ctl_misc);
 	if (ret) {
 		pr_err("cannot register /dev/vhost-vport: %d\n", ret);
-		return ret;
+		goto err_fc;
 	}
 	pr_info("loaded, API version %d\n", VHOST_VPORT_API_VERSION);
 	return 0;
+
+err_fc:
+	vvp_fc_exit();
+	return ret;
 }
 
 static void __exit vvp_exit(void)
 {
 	misc_deregister(&vvp_ctl_misc);
+	vvp_fc_exit();
 }
 
 module_init(vvp_init);

@@ -13,8 +13,13 @@ expect_eq() {
 	[[ $2 == "$3" ]] || die "$1: got '$2', want '$3'"
 }
 
+# Loads the module built for this kernel, after the modules it depends on.
 vv_load() {
+	local dep
 	if ! grep -q '^vhost_vport ' /proc/modules; then
+		for dep in $(modinfo -F depends "$VV_KO" | tr ',' ' '); do
+			modprobe "$dep"
+		done
 		insmod "$VV_KO"
 	fi
 }

@@ -27,4 +27,59 @@
 /* Returns VHOST_VPORT_API_VERSION. */
 #define VHOST_VPORT_GET_API_VERSION	_IOR(VHOST_VPORT_IOC_TYPE, 0xE0, __u32)
 
+/* How VHOST_VPORT_CREATE picks the parent HBA port. */
+enum vhost_vport_parent_by {
+	VHOST_VPORT_PARENT_ANY		= 0,	/* any online NPIV port with room */
+	VHOST_VPORT_PARENT_NAME		= 1,	/* parent_name, e.g. "host5" */
+	VHOST_VPORT_PARENT_WWPN		= 2,	/* parent_wwn is the port's WWPN */
+	VHOST_VPORT_PARENT_FABRIC	= 3,	/* parent_wwn is the fabric name */
+};
+
+#define VHOST_VPORT_NAME_LEN		32
+
+/*
+ * VHOST_VPORT_CREATE (needs CAP_SYS_ADMIN): creates an NPIV vport with
+ * @wwpn/@wwnn on the parent chosen by @parent_by, waits until it has logged
+ * in to the fabric and its remote ports are known (at most
+ * @login_timeout_ms, 0 for the default of 30 s), and returns a new
+ * O_CLOEXEC file descriptor that speaks the vhost-scsi ABI.  Closing the
+ * last reference to it deletes the vport.
+ *
+ * Errors: EINVAL malformed WWN (zero, NAA type not 1, 2, 3, 5 or 6, WWPN
+ * equal to WWNN) or non-zero flags/reserved; ENODEV no such parent (or no
+ * port on that fabric); ENXIO parent is not a Fibre Channel port; EOPNOTSUPP
+ * parent or fabric without NPIV; ENOSPC parent out of vports; ENETDOWN parent
+ * not online; EADDRINUSE WWPN already in use on this host; ECONNREFUSED
+ * WWPN rejected by the fabric; ETIMEDOUT no login in time; EINTR a fatal
+ * signal arrived while waiting.  Each failure logs one kernel line naming the
+ * WWPN, and leaves nothing behind.
+ */
+struct vhost_vport_create {
+	__u64	wwpn;
+	__u64	wwnn;
+	__u64	parent_wwn;		/* PARENT_WWPN or PARENT_FABRIC */
+	char	parent_name[VHOST_VPORT_NAME_LEN];	/* PARENT_NAME */
+	__u32	parent_by;		/* enum vhost_vport_parent_by */
+	__u32	flags;			/* none defined: must be 0 */
+	__u32	login_timeout_ms;
+	__u32	reserved[5];		/* must be 0 */
+};
+
+#define VHOST_VPORT_CREATE	_IOW(VHOST_VPORT_IOC_TYPE, 0xE1, struct vhost_vport_create)
+
+/* On a vport fd: what the vport is and where it lives. */
+struct vhost_vport_info {
+	__u64	wwpn;
+	__u64	wwnn;
+	__u64	parent_wwpn;
+	__u64	fabric_name;
+	__u32	port_id;		/* the fabric's address for the vport */
+	__u32	nr_rports;		/* remote ports online */
+	char	parent[VHOST_VPORT_NAME_LEN];	/* parent fc_host, "host5" */
+	char	host[VHOST_VPORT_NAME_LEN];	/* the vport's own fc_host */
+	__u32	reserved[8];
+};
+
+#define VHOST_VPORT_GET_INFO	_IOR(VHOST_VPORT_IOC_TYPE, 0xE2, struct vhost_vport_info)
+
 #endif /* _UAPI_LINUX_VHOST_VPORT_H */

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic adapter: NPIV vports through the FC transport class, so any
+ * Linux FC driver that implements vport_create works.  The vport is made
+ * with fc_vport_create(), the same path as sysfs vport_create.
+ *
+ * The vport's LUNs stay off the host: a bus notifier marks every SCSI device
+ * that appears on one of our vports no_uld_attach before a driver can bind,
+ * so sd (and sr, st, ses) never claim them: no block device, no partition
+ * scan, no udev, LVM or multipath probing.  What remains visible is the
+ * scsi_device in sysfs and, if sg is loaded, its sg node (root-only in the
+ * default udev rules), documented in the README.
+ *
+ * Finding FC hosts: neither the FC host class nor the SCSI bus type is
+ * exported, so at load the module attaches an empty FC transport template
+ * (fc_attach_transport() is exported) only to learn the fc_host class, and
+ * takes the SCSI bus type from the first parent it uses.  The empty template
+ * matches no host: the transport class binds a host only to the template
+ * that host was allocated with.
+ *
+ * Locking: vvp_fc_lock (a spinlock; the notifier may run in any process
+ * context) protects the list of our WWPNs.  The fc_vport's flags are
+ * protected by the parent's host_lock, as in the transport class.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+#include <scsi/scsi_transport.h>
+#include <scsi/scsi_transport_fc.h>
+
+#include "compat.h"
+#include "vport.h"
+
+#define VVP_FC_LOGIN_TIMEOUT_MS		30000
+#define VVP_FC_POLL_MS			20
+/* Remote ports are "known" once their number held still this long. */
+#define VVP_FC_SETTLE_MS		500
+
+struct vvp_fc_port {
+	struct list_head	node;		/* on vvp_fc_ports */
+	u64			wwpn;
+	struct Scsi_Host	*parent;	/* reference held */
+	struct fc_vport		*fcv;		/* device reference held */
+};
+
+static LIST_HEAD(vvp_fc_ports);
+static DEFINE_SPINLOCK(vvp_fc_lock);
+
+static struct fc_function_template vvp_fc_probe_ft;
+static struct scsi_transport_template *vvp_fc_probe_tt;
+static vvp_class_t *vvp_fc_host_class;
+
+/* The SCSI bus notifier is registered on first use; see above. */
+static DEFINE_MUTEX(vvp_fc_nb_mutex);
+static vvp_bus_type_t *vvp_fc_nb_bus;
+
+static bool vvp_is_fc_host(struct Scsi_Host *shost)
+{
+	struct scsi_transport_template *t = shost->transportt;
+
+	return t && t->host_attrs.ac.class == vvp_fc_host_class;
+}
+
+static bool vvp_wwpn_is_ours(u64 wwpn)
+{
+	struct vvp_fc_port *p;
+	bool found = false;
+
+	spin_lock(&vvp_fc_lock);
+	list_for_each_entry(p, &vvp_fc_ports, node) {
+		if (p->wwpn == wwpn) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&vvp_fc_lock);
+	return found;
+}
+
+/* Keeps upper-level drivers off our vports' LUNs. */
+static int vvp_fc_bus_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct device *dev = data;
+	struct scsi_device *sdev;
+
+	if (action != BUS_NOTIFY_ADD_DEVICE || !scsi_is_sdev_device(dev))
+		return NOTIFY_DONE;
+	sdev = to_scsi_device(dev);
+	if (vvp_is_fc_host(sdev->host) &&
+	    vvp_wwpn_is_ours(fc_host_port_name(sdev->host)))
+		sdev->no_uld_attach = 1;
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vvp_fc_nb = {
+	.notifier_call = vvp_fc_bus_notify,
+};
+
+/* ------------------------------------------------------------------ */
+/* Finding the parent                                                   */
+
+struct vvp_parent_search {
+	const struct vhost_vport_create	*req;
+	struct Scsi_Host		*found;		/* reference held */
+	u64				wwpn;		/* the new vport's */
+	int				err;		/* best errno so far */
+	bool				in_use;		/* WWPN seen locally */
+};
+
+static bool vvp_host_has_wwpn(struct Scsi_Host *shost, u64 wwpn)
+{
+	struct fc_host_attrs *fch = shost_to_fc_host(shost);
+	struct fc_vport *v;
+	unsigned long flags;
+	bool found = fc_host_port_name(shost) == wwpn;
+
+	spin_lock_irqsave(shost->host_lock, flags);
+	list_for_each_entry(v, &fch->vports, peers)
+		if (v->port_name == wwpn)
+			found = true;
+	spin_unlock_irqrestore(shost->host_lock, flags);
+	return found;
+}
+
+/*
+ * Ranks why a candidate parent cannot be used, so that the most telling
+ * reason wins when none can: a full port says more than an offline one.
+ */
+static int vvp_parent_usable(struct Scsi_Host *shost)
+{
+	if (!fc_host_max_npiv_vports(shost))
+		return -EOPNOTSUPP;
+	if (fc_host_port_state(shost) != FC_PORTSTATE_ONLINE)
+		return -ENETDOWN;
+	if (fc_host_npiv_vports_inuse(shost) >= fc_host_max_npiv_vports(shost))
+		return -ENOSPC;
+	return 0;
+}
+
+/* Called for each fc_host class device; its parent is the Scsi_Host. */
+static int vvp_parent_match(struct device *dev, void *data)
+{
+	struct vvp_parent_search *s = data;
+	const struct vhost_vport_create *req = s->req;
+	struct Scsi_Host *shost;
+	bool named;
+	int ret;
+
+	if (!dev->parent || !scsi_is_host_device(dev->parent))
+		return 0;
+	shost = dev_to_shost(dev->parent);
+	if (!vvp_is_fc_host(shost))
+		return 0;
+	named = req->parent_by == VHOST_VPORT_PARENT_NAME &&
+		!strncmp(dev_name(&shost->shost_gendev), req->parent_name,
+			 VHOST_VPORT_NAME_LEN);
+	if (vvp_host_has_wwpn(shost, s->wwpn))
+		s->in_use = true;
+	if (s->found)
+		return 0;
+
+	switch (req->parent_by) {
+	case VHOST_VPORT_PARENT_NAME:
+		if (!named)
+			return 0;
+		break;
+	case VHOST_VPORT_PARENT_WWPN:
+		if (fc_host_port_name(shost) != req->parent_wwn)
+			return 0;
+		break;
+	case VHOST_VPORT_PARENT_FABRIC:
+		if (fc_host_fabric_name(shost) != req->parent_wwn)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	ret = vvp_parent_usable(shost);
+	if (ret) {
+		/* -ENODEV < -EOPNOTSUPP < -ENETDOWN < -ENOSPC in telling. */
+		if (s->err == -ENODEV || s->err == -EOPNOTSUPP ||
+		    (s->err == -ENETDOWN && ret == -ENOSPC))
+			s->err = ret;
+		return 0;
+	}
+	s->found = scsi_host_get(shost);
+	return 0;
+}
+
+/* A named parent that is no FC host: does a SCSI host of that name exist? */
+static int vvp_named_host_err(const char *name, int err)
+{
+	struct Scsi_Host *shost;
+	unsigned int no;
+
+	if (err != -ENODEV || strncmp(name, "host", 4) ||
+	    kstrtouint(name + 4, 10, &no))
+		return err;
+	shost = scsi_host_lookup(no);
+	if (!shost)
+		return err;
+	scsi_host_put(shost);
+	return -ENXIO;
+}
+
+static int vvp_find_parent(const struct vhost_vport_create *req,
+			   struct Scsi_Host **parent)
+{
+	struct vvp_parent_search s = {
+		.req = req,
+		.wwpn = req->wwpn,
+		.err = -ENODEV,
+	};
+
+	class_for_each_device(vvp_fc_host_class, NULL, &s, vvp_parent_match);
+	if (!s.found && req->parent_by == VHOST_VPORT_PARENT_NAME)
+		s.err = vvp_named_host_err(req->parent_name, s.err);
+	if (s.in_use) {
+		if (s.found)
+			scsi_host_put(s.found);
+		return -EADDRINUSE;
+	}
+	if (!s.found)
+		return s.err;
+	*parent = s.found;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Login                                                                */
+
+static int vvp_find_child_host(struct device *dev, void *data)
+{
+	struct Scsi_Host **shost = data;
+
+	if (!scsi_is_host_device(dev))
+		return 0;
+	*shost = scsi_host_get(dev_to_shost(dev));
+	return 1;
+}
+
+/*
+ * The vport's own Scsi_Host, referenced (put it with scsi_host_put()): the
+ * LLD adds it below the fc_vport device.  NULL while it does not exist.
+ */
+static struct Scsi_Host *vvp_vport_shost(struct fc_vport *fcv)
+{
+	struct Scsi_Host *shost = NULL;
+
+	device_for_each_child(&fcv->dev, &shost, vvp_find_child_host);
+	return shost;
+}
+
+static unsigned int vvp_count_rports(struct Scsi_Host *shost)
+{
+	struct fc_host_attrs *fch = shost_to_fc_host(shost);
+	struct fc_rport *rport;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(shost->host_lock, flags);
+	list_for_each_entry(rport, &fch->rports, peers)
+		if (rport->port_state == FC_PORTSTATE_ONLINE)
+			n++;
+	spin_unlock_irqrestore(shost->host_lock, flags);
+	return n;
+}
+
+/* 0 while logging in, 1 once logged in, or the errno of a final failure. */
+static int vvp_login_state(struct fc_vport *fcv)
+{
+	struct Scsi_Host *shost;
+
+	bool online;
+
+	switch (READ_ONCE(fcv->vport_state)) {
+	case FC_VPORT_ACTIVE:
+		shost = vvp_vport_shost(fcv);
+		if (!shost)
+			return 0;
+		online = vvp_is_fc_host(shost) &&
+			 fc_host_port_state(shost) == FC_PORTSTATE_ONLINE;
+		scsi_host_put(shost);
+		return online;
+	case FC_VPORT_FABRIC_REJ_WWN:
+		return -ECONNREFUSED;
+	case FC_VPORT_NO_FABRIC_SUPP:
+		return -EOPNOTSUPP;
+	case FC_VPORT_NO_FABRIC_RSCS:
+		return -ENOSPC;
+	case FC_VPORT_FAILED:
+		return -EIO;
+	default:
+		return 0;
+	}
+}
+
+static unsigned int vvp_vport_rports(struct fc_vport *fcv)
+{
+	struct Scsi_Host *shost = vvp_vport_shost(fcv);
+	unsigned int n = 0;
+
+	if (shost) {
+		if (vvp_is_fc_host(shost))
+			n = vvp_count_rports(shost);
+		scsi_host_put(shost);
+	}
+	return n;
+}
+
+static int vvp_wait_login(struct fc_vport *fcv, unsigned int timeout_ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	unsigned long stable_since = 0;
+	unsigned int rports = 0, n;
+	int state;
+
+	for (;;) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		state = vvp_login_state(fcv);
+		if (state < 0)
+			return state;
+		if (state > 0) {
+			n = vvp_vport_rports(fcv);
+			if (!stable_since || n != rports) {
+				rports = n;
+				stable_since = jiffies;
+			} else if (time_after(jiffies, stable_since +
+					      msecs_to_jiffies(VVP_FC_SETTLE_MS))) {
+				return 0;
+			}
+			/* Logged in: an unsettled port list is no failure. */
+			if (time_after(jiffies, deadline))
+				return 0;
+		} else if (time_after(jiffies, deadline)) {
+			return -ETIMEDOUT;
+		}
+		schedule_timeout_killable(msecs_to_jiffies(VVP_FC_POLL_MS));
+	}
+}
+
+static const char *vvp_login_error(int err)
+{
+	switch (err) {
+	case -ECONNREFUSED:
+		return "the fabric rejected the WWPN";
+	case -EOPNOTSUPP:
+		return "the fabric does not support NPIV";
+	case -ENOSPC:
+		return "the fabric is out of resources";
+	case -ETIMEDOUT:
+		return "no fabric login in time";
+	case -EINTR:
+		return "interrupted while logging in";
+	default:
+		return "the driver reports the vport failed";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Create and destroy                                                   */
+
+static int vvp_fc_watch_bus(struct Scsi_Host *parent)
+{
+	int ret = 0;
+
+	mutex_lock(&vvp_fc_nb_mutex);
+	if (!vvp_fc_nb_bus) {
+		ret = bus_register_notifier(parent->shost_gendev.bus, &vvp_fc_nb);
+		if (!ret)
+			vvp_fc_nb_bus = parent->shost_gendev.bus;
+	}
+	mutex_unlock(&vvp_fc_nb_mutex);
+	return ret;
+}
+
+static void vvp_fc_terminate(struct vvp_fc_port *p)
+{
+	struct Scsi_Host *parent = p->parent;
+	unsigned long flags;
+	bool ours;
+	int ret;
+
+	/* Someone (sysfs vport_delete, HBA removal) may have beaten us. */
+	spin_lock_irqsave(parent->host_lock, flags);
+	ours = !(p->fcv->flags & (FC_VPORT_DEL | FC_VPORT_CREATING));
+	if (ours)
+		p->fcv->flags |= FC_VPORT_DELETING;
+	spin_unlock_irqrestore(parent->host_lock, flags);
+	if (ours) {
+		ret = fc_vport_terminate(p->fcv);
+		if (ret)
+			pr_err("wwpn 0x%016llx: vport delete failed: %d\n",
+			       p->wwpn, ret);
+	}
+}
+
+static void vvp_fc_forget(struct vvp_fc_port *p)
+{
+	spin_lock(&vvp_fc_lock);
+	list_del(&p->node);
+	spin_unlock(&vvp_fc_lock);
+}
+
+static int vvp_fc_create(struct vvp_vport *vp,
+			 const struct vhost_vport_create *req)
+{
+	struct fc_vport_identifiers ids = {
+		.node_name = req->wwnn,
+		.port_name = req->wwpn,
+		.roles = FC_PORT_ROLE_FCP_INITIATOR,
+		.vport_type = FC_PORTTYPE_NPIV,
+		.disable = false,
+	};
+	unsigned int timeout = req->login_timeout_ms ?: VVP_FC_LOGIN_TIMEOUT_MS;
+	struct Scsi_Host *parent;
+	struct vvp_fc_port *p;
+	struct fc_vport *fcv;
+	int ret;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->wwpn = req->wwpn;
+
+	ret = vvp_find_parent(req, &parent);
+	if (ret) {
+		pr_err("wwpn 0x%016llx: %s\n", req->wwpn,
+		       ret == -EADDRINUSE ? "WWPN already in use on this host" :
+		       ret == -ENODEV ? "no such parent port" :
+		       ret == -ENXIO ? "parent is not a Fibre Channel port" :
+		       ret == -EOPNOTSUPP ? "parent does not support NPIV" :
+		       ret == -ENETDOWN ? "parent port is not online" :
+		       "parent has no free vports");
+		goto err_free;
+	}
+	p->parent = parent;
+	ret = vvp_fc_watch_bus(parent);
+	if (ret) {
+		pr_err("wwpn 0x%016llx: cannot watch the SCSI bus: %d\n",
+		       req->wwpn, ret);
+		goto err_put_parent;
+	}
+
+	/* Registered before the vport exists: its LUNs may appear at once. */
+	spin_lock(&vvp_fc_lock);
+	list_add(&p->node, &vvp_fc_ports);
+	spin_unlock(&vvp_fc_lock);
+
+	snprintf(ids.symbolic_name, sizeof(ids.symbolic_name),
+		 "vhost-vport pid %d", task_tgid_nr(current));
+	fcv = fc_vport_create(parent, 0, &ids);
+	if (!fcv) {
+		/* The transport class hides the cause; name what we can. */
+		ret = fc_host_npiv_vports_inuse(parent) >=
+		      fc_host_max_npiv_vports(parent) ? -ENOSPC : -EIO;
+		pr_err("wwpn 0x%016llx: %s refused to create the vport\n",
+		       req->wwpn, dev_name(&parent->shost_gendev));
+		goto err_forget;
+	}
+	get_device(&fcv->dev);
+	p->fcv = fcv;
+
+	ret = vvp_wait_login(fcv, timeout);
+	if (ret) {
+		pr_err("wwpn 0x%016llx: %s\n", req->wwpn, vvp_login_error(ret));
+		goto err_terminate;
+	}
+	vp->adapter = p;
+	return 0;
+
+err_terminate:
+	vvp_fc_terminate(p);
+	put_device(&fcv->dev);
+err_forget:
+	vvp_fc_forget(p);
+err_put_parent:
+	scsi_host_put(parent);
+err_free:
+	kfree(p);
+	return ret;
+}
+
+static void vvp_fc_destroy(struct vvp_vport *vp)
+{
+	struct vvp_fc_port *p = vp->adapter;
+
+	vvp_fc_terminate(p);
+	put_device(&p->fcv->dev);
+	vvp_fc_forget(p);
+	scsi_host_put(p->parent);
+	kfree(p);
+	vp->adapter = NULL;
+}
+
+static void vvp_fc_info(struct vvp_vport *vp, struct vhost_vport_info *info)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct Scsi_Host *shost;
+
+	info->parent_wwpn = fc_host_port_name(p->parent);
+	info->fabric_name = fc_host_fabric_name(p->parent);
+	strscpy(info->parent, dev_name(&p->parent->shost_gendev),
+		sizeof(info->parent));
+	shost = vvp_vport_shost(p->fcv);
+	if (!shost)
+		return;
+	if (vvp_is_fc_host(shost)) {
+		info->port_id = fc_host_port_id(shost);
+		info->nr_rports = vvp_count_rports(shost);
+		strscpy(info->host, dev_name(&shost->shost_gendev),
+			sizeof(info->host));
+	}
+	scsi_host_put(shost);
+}
+
+const struct vvp_adapter_ops vvp_fc_adapter = {
+	.name		= "fc",
+	.create		= vvp_fc_create,
+	.destroy	= vvp_fc_destroy,
+	.info		= vvp_fc_info,
+};
+
+int vvp_fc_init(void)
+{
+	vvp_fc_probe_tt = fc_attach_transport(&vvp_fc_probe_ft);
+	if (!vvp_fc_probe_tt)
+		return -ENOMEM;
+	vvp_fc_host_class = vvp_fc_probe_tt->host_attrs.ac.class;
+	return 0;
+}
+
+void vvp_fc_exit(void)
+{
+	if (vvp_fc_nb_bus)
+		bus_unregister_notifier(vvp_fc_nb_bus, &vvp_fc_nb);
+	fc_release_transport(vvp_fc_probe_tt);
+}

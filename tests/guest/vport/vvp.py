@@ -1,0 +1,66 @@
+"""Minimal Python access to /dev/vhost-vport for guest tests.
+
+Mirrors kernel/include/uapi/linux/vhost_vport.h; test_uapi_layout() in the
+tests checks the sizes against the header, so a change there cannot go
+unnoticed here.
+"""
+import errno
+import fcntl
+import os
+import struct
+
+DEVICE = "/dev/vhost-vport"
+
+PARENT_ANY, PARENT_NAME, PARENT_WWPN, PARENT_FABRIC = range(4)
+
+_CREATE = struct.Struct("<QQQ32sIII5I")
+_INFO = struct.Struct("<QQQQII32s32s8I")
+
+
+def _ioc(direction, nr, size):
+    return (direction << 30) | (size << 16) | (0xAF << 8) | nr
+
+
+IOC_WRITE, IOC_READ = 1, 2
+GET_API_VERSION = _ioc(IOC_READ, 0xE0, 4)
+CREATE = _ioc(IOC_WRITE, 0xE1, _CREATE.size)
+GET_INFO = _ioc(IOC_READ, 0xE2, _INFO.size)
+
+
+def create(wwpn, wwnn, parent_by=PARENT_ANY, parent_name="", parent_wwn=0,
+           flags=0, timeout_ms=0, reserved=(0, 0, 0, 0, 0), ctl=None):
+    """Creates a vport; returns its fd or raises OSError."""
+    name = parent_name.encode() if isinstance(parent_name, str) else parent_name
+    arg = _CREATE.pack(wwpn, wwnn, parent_wwn, name, parent_by, flags,
+                       timeout_ms, *reserved)
+    own = ctl is None
+    if own:
+        ctl = os.open(DEVICE, os.O_RDWR)
+    try:
+        return fcntl.ioctl(ctl, CREATE, arg)
+    finally:
+        if own:
+            os.close(ctl)
+
+
+def info(fd):
+    raw = fcntl.ioctl(fd, GET_INFO, bytes(_INFO.size))
+    f = _INFO.unpack(raw)
+    return {
+        "wwpn": f[0], "wwnn": f[1], "parent_wwpn": f[2], "fabric_name": f[3],
+        "port_id": f[4], "nr_rports": f[5],
+        "parent": f[6].rstrip(b"\0").decode(), "host": f[7].rstrip(b"\0").decode(),
+    }
+
+
+def expect_errno(want, fn, *args, **kwargs):
+    """Calls fn and requires that it fails with errno want."""
+    try:
+        fd = fn(*args, **kwargs)
+    except OSError as e:
+        if e.errno != want:
+            raise AssertionError(f"expected {errno.errorcode[want]}, got "
+                                 f"{errno.errorcode.get(e.errno, e.errno)}") from e
+        return
+    os.close(fd)
+    raise AssertionError(f"expected {errno.errorcode[want]}, but it succeeded")
