@@ -64,6 +64,9 @@ int main(int argc, char **argv)
 	hostile->add_option("--only", ho.only, "run only cases whose name contains this");
 	hostile->add_option("--settle-ms", ho.settle_ms, "wait for an answer this long")
 		->capture_default_str();
+	hostile->add_option("--lenient", ho.lenient,
+			    "cases whose verdict is reported, not asserted (known deviations)")
+		->delimiter(',');
 	DirtyOpts dopt;
 	auto *dirty = app.add_subcommand("dirtylog", "dirty-page logging (VHOST_F_LOG_ALL)");
 	dirty->add_option("--expect-data", dopt.expect_data, "data-in pages logged: yes|no|any")

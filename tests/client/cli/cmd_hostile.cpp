@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <set>
 #include <linux/virtio_ring.h>
 
 #include "commands.hpp"
@@ -241,8 +242,15 @@ std::vector<Case> cases()
 					     {w, 512, false}}));
 		     }});
 	v.push_back({"request-header-write-only", Expect::Reject, false, [](Ctx &c) {
-			     c.push(c.chain({{c.req(scsi::test_unit_ready()), kReq, true},
-					     {c.resp_buf(kResp), kResp, true}}));
+			     // Everything is device-writable: the "in" area starts with
+			     // the header buffer, so that is where a response belongs.
+			     uint64_t h = c.mem.alloc(kReq + 128, 64);
+			     std::memcpy(c.mem.bytes(h, kReq), c.mem.bytes(c.req(scsi::test_unit_ready()), kReq), kReq);
+			     c.canary_gpa = h + kReq;
+			     c.canary_len = 128;
+			     std::memset(c.mem.bytes(c.canary_gpa, 128), 0xc5, 128);
+			     c.resp.push_back({h, kReq});
+			     c.push(c.chain({{h, kReq, true}, {c.resp_buf(kResp), kResp, true}}));
 		     }});
 	v.push_back({"header-outside-memory", Expect::Reject, false, [](Ctx &c) {
 			     c.push(c.chain({{c.mem.hole_gpa(), kReq, false},
@@ -276,9 +284,14 @@ std::vector<Case> cases()
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(len), len, true}}));
 		     }});
-	v.push_back({"read-into-device-readable-buffer", Expect::Any, false, [](Ctx &c) {
+	v.push_back({"read-into-device-readable-buffer", Expect::Reject, false, [](Ctx &c) {
+			     // The buffer is the canary: a device must not write into it.
+			     uint64_t buf = c.data(4096);
+			     std::memset(c.mem.bytes(buf, 4096), 0xc5, 4096);
+			     c.canary_gpa = buf;
+			     c.canary_len = 4096;
 			     c.push(c.chain({{c.req(scsi::read10(0, 8)), kReq, false},
-					     {c.data(4096), 4096, false},
+					     {buf, 4096, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
 	v.push_back({"write-from-device-writable-buffer", Expect::Any, false, [](Ctx &c) {
@@ -506,6 +519,7 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
 	r.check("TEST UNIT READY before the hostile cases", res.good(), res.str());
 
+	std::set<std::string> lenient_seen;
 	unsigned next_q = 1;
 	for (const Case *hc : run) {
 		SplitQueue &q = hc->ctl ? s.ctl() : s.req(next_q++);
@@ -570,16 +584,32 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 		bool success = answered && (answer == "response OK status GOOD" ||
 					    answer.rfind("response OK status GOOD resid", 0) == 0 ||
 					    answer == "response FUNCTION_SUCCEEDED");
-		if (hc->expect == Expect::Accept)
-			r.check(std::string(hc->name) + ": succeeds", success && fu_done, rec);
-		else if (hc->expect == Expect::Reject)
-			r.check(std::string(hc->name) + ": refused with an error answer or the error eventfd",
-				!success && ((answered && answer.rfind("response ", 0) == 0) || err), rec);
+		bool clean = canary.find("overwritten") == std::string::npos;
+		bool ok;
+		std::string what;
+		if (hc->expect == Expect::Accept) {
+			what = ": succeeds";
+			ok = success && fu_done && clean;
+		} else if (hc->expect == Expect::Reject) {
+			what = ": refused with an error answer or the error eventfd, memory around intact";
+			ok = !success && clean &&
+			     ((answered && answer.rfind("response ", 0) == 0) || err);
+		} else {
+			what = ": memory around the buffers intact";
+			ok = clean;
+		}
+		if (o.lenient.count(hc->name)) {
+			r.info(std::string(hc->name) + what + (ok ? ": yes" : ": NO (known deviation, not asserted)"));
+			lenient_seen.insert(hc->name);
+		} else
+			r.check(std::string(hc->name) + what, ok, rec);
 
 		// The device keeps serving the other requests.
 		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
 		r.check(std::string(hc->name) + ": a clean queue still serves", res.good(), res.str());
 	}
+	for (const auto &n : o.lenient)
+		r.check("--lenient case " + n + " exists", lenient_seen.count(n) > 0);
 	s.clear_endpoint();
 }
 
