@@ -34,6 +34,20 @@ std::string els_name(std::uint8_t op)
 Fcf::Fcf(Config cfg, Mac fcf_mac, SendFn send, std::unique_ptr<Offload> offload)
 	: cfg_(std::move(cfg)), mac_(fcf_mac), send_(std::move(send)), offload_(std::move(offload))
 {
+	advertiser_ = std::jthread([this](std::stop_token st) {
+		std::unique_lock lk(adv_mu_);
+		do {
+			send_advertisement(all_enode_macs, false);
+		} while (!adv_cv_.wait_for(lk, st, std::chrono::milliseconds(cfg_.fka_ms / 2),
+					   [] { return false; }));
+	});
+}
+
+Fcf::~Fcf()
+{
+	advertiser_.request_stop();
+	if (advertiser_.joinable())
+		advertiser_.join();
 }
 
 Login *Fcf::find_wwpn(std::uint64_t wwpn)
@@ -67,16 +81,7 @@ ENode &Fcf::enode_for(const Mac &mac)
 		en.last_ka = Clock::now();
 		it = enodes_.emplace(mac, en).first;
 	}
-	auto &en = it->second;
-	if (en.port.empty()) {
-		// The bridge learnt the ENode's MAC from the frame we are handling.
-		if (auto p = fdb_port_of(cfg_.bridge, mac))
-			en.port = *p;
-		else
-			logf("ENode %s: not in the FDB of %s; its frames will be forwarded "
-			     "in userspace", mac.str().c_str(), cfg_.bridge.c_str());
-	}
-	return en;
+	return it->second;
 }
 
 void Fcf::receive(const std::uint8_t *f, std::size_t len)
@@ -118,11 +123,8 @@ void Fcf::fip_receive(const std::uint8_t *f, std::size_t len)
 		return;
 	}
 	const std::uint8_t *desc = h + fip_hdr_len;
-	for (auto &p : ports_down_) {
-		auto it = enodes_.find(src);
-		if (it != enodes_.end() && it->second.port == p)
-			return;	// link is down: the port hears nothing
-	}
+	if (!ports_down_.empty() && ports_down_.contains(offload_->port_of(src)))
+		return;	// link is down: the port hears nothing
 	if (op == fip_op_disc && sub == fip_sc_sol)
 		fip_solicitation(src, desc, dlen);
 	else if (op == fip_op_ls && sub == fip_sc_req)
@@ -164,8 +166,8 @@ void Fcf::fip_solicitation(const Mac &src, const std::uint8_t *desc, std::size_t
 	ENode &en = enode_for(src);
 	en.wwnn = wwnn;
 	en.last_ka = Clock::now();
-	debugf("solicitation from ENode %s (WWNN %s, max FCoE size %u) on %s",
-	       src.str().c_str(), wwn_str(wwnn).c_str(), size, en.port.c_str());
+	debugf("solicitation from ENode %s (WWNN %s, max FCoE size %u)", src.str().c_str(),
+	       wwn_str(wwnn).c_str(), size);
 	send_advertisement(enode_mac, true);
 }
 
@@ -349,12 +351,14 @@ void Fcf::fabric_login(ENode &en, std::uint8_t dtype, const FcHeader &fh,
 
 	if (Login *dup = find_wwpn(wwpn)) {
 		if (dup->enode != en.mac) {
-			auto dit = enodes_.find(dup->enode);
-			std::string dport = dit == enodes_.end() ? "?" : dit->second.port;
+			std::string dport = offload_->port_of(dup->enode);
+			std::string port = offload_->port_of(en.mac);
 			logf("duplicate WWPN %s: rejecting %s from ENode %s on %s; already logged "
 			     "in as %s through ENode %s on %s",
-			     wwn_str(wwpn).c_str(), what, en.mac.str().c_str(), en.port.c_str(),
-			     fcid_str(dup->fc_id).c_str(), dup->enode.str().c_str(), dport.c_str());
+			     wwn_str(wwpn).c_str(), what, en.mac.str().c_str(),
+			     port.empty() ? "?" : port.c_str(),
+			     fcid_str(dup->fc_id).c_str(), dup->enode.str().c_str(),
+			     dport.empty() ? "?" : dport.c_str());
 			reject(els_rjt_unab, els_expl_inv_port_name);
 			return;
 		}
@@ -386,15 +390,13 @@ void Fcf::fabric_login(ENode &en, std::uint8_t dtype, const FcHeader &fh,
 	lg.fpma = Mac::fpma(default_fc_map, id);
 	lg.npiv = npiv;
 	lg.last_vn_ka = Clock::now();
-	if (!en.port.empty())
-		lg.rule = offload_->add(id, lg.fpma, en.port) && offload_->rules_enabled();
+	offload_->add(id, lg.fpma, en.mac);
 	logins_[id] = lg;
 	if (!npiv)
 		en.logged_in = true;
-	logf("%s: WWPN %s WWNN %s ENode %s on %s -> N_Port ID %s MAC %s%s", what,
-	     wwn_str(wwpn).c_str(), wwn_str(wwnn).c_str(), en.mac.str().c_str(),
-	     en.port.empty() ? "?" : en.port.c_str(), fcid_str(id).c_str(), lg.fpma.str().c_str(),
-	     lg.rule ? " (kernel forwarding)" : " (userspace forwarding)");
+	logf("%s: WWPN %s WWNN %s ENode %s -> N_Port ID %s MAC %s", what, wwn_str(wwpn).c_str(),
+	     wwn_str(wwnn).c_str(), en.mac.str().c_str(), fcid_str(id).c_str(),
+	     lg.fpma.str().c_str());
 	send_fip_els_reply(en.mac, dtype, fh, id, flogi_acc(mfs), &lg.fpma);
 }
 
@@ -739,10 +741,6 @@ void Fcf::name_server(const FcHeader &fh, const std::uint8_t *pl, std::size_t pl
 void Fcf::tick(Clock::time_point now)
 {
 	auto fka = std::chrono::milliseconds(cfg_.fka_ms);
-	if (now - last_adv_ >= fka) {
-		last_adv_ = now;
-		send_advertisement(all_enode_macs, false);
-	}
 	// An ENode that missed its keep-alives for 3 periods has gone away.
 	std::vector<Mac> gone;
 	for (auto &[m, en] : enodes_)
@@ -772,12 +770,13 @@ std::string Fcf::link(const std::string &port, bool up)
 		ports_down_.insert(port);
 		std::vector<Mac> on_port;
 		for (auto &[m, en] : enodes_)
-			if (en.port == port)
+			if (offload_->port_of(m) == port)
 				on_port.push_back(m);
 		for (auto &m : on_port) {
 			logout_enode(m, "link down");
 			enodes_.erase(m);
 		}
+		offload_->drain();	// its rules are gone before the link is
 	}
 	auto r = run_cmd({"ip", "link", "set", "dev", port, up ? "up" : "down"});
 	if (r.status != 0)
@@ -796,15 +795,22 @@ std::string Fcf::status() const
 	  << " userspace-forwarded " << slow_forwarded_ << "\n";
 	for (auto &p : cfg_.ports)
 		o << "port " << p << (ports_down_.contains(p) ? " down" : " up") << "\n";
-	for (auto &[m, en] : enodes_)
-		o << "enode " << m.str() << " port " << (en.port.empty() ? "?" : en.port)
+	for (auto &[m, en] : enodes_) {
+		auto port = offload_->port_of(m);
+		o << "enode " << m.str() << " port " << (port.empty() ? "?" : port)
 		  << (en.logged_in ? " logged-in" : "") << "\n";
+	}
 	for (auto &[id, l] : logins_) {
-		auto en = enodes_.find(l.enode);
+		auto port = offload_->port_of(l.enode);
+		const char *fwd = "pending";
+		switch (offload_->state(id)) {
+		case Offload::State::kernel: fwd = "kernel"; break;
+		case Offload::State::userspace: fwd = "userspace"; break;
+		default: break;
+		}
 		o << "login " << fcid_str(id) << " wwpn " << wwn_str(l.wwpn) << " wwnn "
 		  << wwn_str(l.wwnn) << " " << (l.npiv ? "fdisc" : "flogi") << " port "
-		  << (en == enodes_.end() || en->second.port.empty() ? "?" : en->second.port)
-		  << " forwarding " << (l.rule ? "kernel" : "userspace") << (l.scr ? " scr" : "")
+		  << (port.empty() ? "?" : port) << " forwarding " << fwd << (l.scr ? " scr" : "")
 		  << "\n";
 	}
 	return o.str();

@@ -10,6 +10,9 @@
 #include "wire.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,7 +41,6 @@ struct Config {
 
 struct ENode {
 	Mac mac;
-	std::string port;	// bridge port it sits behind ("" = unknown)
 	std::uint8_t area = 0;	// FC_ID area byte for its ports
 	std::uint64_t wwnn = 0;
 	Clock::time_point last_ka;
@@ -56,18 +58,22 @@ struct Login {
 	std::array<std::uint8_t, 256> fc4_features{};	// RFF_ID, by type
 	std::string spn;	// symbolic port name
 	Clock::time_point last_vn_ka;
-	bool rule = false;	// in-kernel forwarding rule installed
 };
 
 class Fcf {
 public:
 	using SendFn = std::function<void(const Bytes &)>;
 
+	// SEND must be callable from two threads (the protocol loop and the
+	// advertiser).
 	Fcf(Config cfg, Mac fcf_mac, SendFn send, std::unique_ptr<Offload> offload);
+	~Fcf();
+	Fcf(const Fcf &) = delete;
+	Fcf &operator=(const Fcf &) = delete;
 
 	// Handles one received Ethernet frame.
 	void receive(const std::uint8_t *frame, std::size_t len);
-	// Periodic work: advertisements and keep-alive supervision.
+	// Periodic work: keep-alive supervision.
 	void tick(Clock::time_point now);
 	// A control command ("link down PORT", "link up PORT", "status");
 	// returns the reply text.
@@ -124,9 +130,14 @@ private:
 	std::map<Mac, ENode> enodes_;
 	std::map<std::uint32_t, Login> logins_;
 	std::set<std::string> ports_down_;
-	Clock::time_point last_adv_{};
 	std::uint16_t next_xid_ = 0x1000;
 	std::uint64_t slow_forwarded_ = 0;
+	// Sends the periodic multicast advertisements, twice per FKA period, on
+	// its own so that nothing the protocol loop waits for can delay them
+	// (ENodes drop an FCF after 2.5 periods without one).
+	std::mutex adv_mu_;
+	std::condition_variable_any adv_cv_;
+	std::jthread advertiser_;	// last: stops first
 };
 
 }  // namespace fcf

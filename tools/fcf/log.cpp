@@ -2,6 +2,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <algorithm>
 #include <ctime>
 
 namespace fcf {
@@ -24,10 +25,18 @@ static void vlog(const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	tm t{};
 	gmtime_r(&ts.tv_sec, &t);
-	std::printf("%02d:%02d:%02d.%03ld vport-fcf: ", t.tm_hour, t.tm_min, t.tm_sec,
-		    ts.tv_nsec / 1000000);
-	std::vprintf(fmt, ap);
-	std::printf("\n");
+	// One write per line: two threads log.
+	char line[1024];
+	int n = std::snprintf(line, sizeof line, "%02d:%02d:%02d.%03ld vport-fcf: ", t.tm_hour,
+			      t.tm_min, t.tm_sec, ts.tv_nsec / 1000000);
+	if (n > 0 && static_cast<std::size_t>(n) < sizeof line - 2) {
+		int m = std::vsnprintf(line + n, sizeof line - static_cast<std::size_t>(n) - 1, fmt, ap);
+		if (m > 0)
+			n = std::min(n + m, static_cast<int>(sizeof line) - 2);
+	}
+	line[n] = '\n';
+	line[n + 1] = 0;
+	std::fputs(line, stdout);
 	std::fflush(stdout);
 }
 

@@ -217,10 +217,12 @@ int main(int argc, char **argv)
 		to.sll_family = AF_PACKET;
 		to.sll_ifindex = ifindex;
 		to.sll_halen = 6;
-		auto send = [&](const Bytes &frame) {
-			std::copy(frame.begin(), frame.begin() + 6, to.sll_addr);
+		// Called from the protocol loop and the advertiser thread.
+		auto send = [&sock, to, &cfg](const Bytes &frame) {
+			sockaddr_ll dst = to;
+			std::copy(frame.begin(), frame.begin() + 6, dst.sll_addr);
 			if (sendto(sock.get(), frame.data(), frame.size(), 0,
-				   reinterpret_cast<sockaddr *>(&to), sizeof to) < 0)
+				   reinterpret_cast<sockaddr *>(&dst), sizeof dst) < 0)
 				logf("send on %s: %s", cfg.iface.c_str(), std::strerror(errno));
 		};
 		Fcf fcf(cfg, mac, send, std::move(offload));

@@ -5,7 +5,13 @@
 
 #include "wire.hpp"
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,36 +56,61 @@ std::optional<std::string> fdb_port_of(const std::string &bridge, const Mac &mac
 // and is redirected to the destination's bridge port, so it never passes
 // the bridge (no MAC learning of the rewritten source) nor this process.
 // Also keeps a static FDB entry for every FPMA so frames the FCF itself
-// sends are never flooded.  Everything is removed again by the destructor.
+// sends are never flooded.
+//
+// Rules are installed and removed by a worker thread, in order, so the
+// FCF's protocol loop never waits for tc; until a rule is in place the FCF
+// forwards that port's frames itself.  The destructor finishes the queue and
+// then removes every rule and the ingress qdiscs.
 class Offload {
 public:
+	enum class State { none, pending, kernel, userspace };
+
 	Offload(std::string bridge, std::vector<std::string> ports, unsigned block, Mac fcf_mac,
 		bool rules_enabled);
 	Offload(const Offload &) = delete;
 	Offload &operator=(const Offload &) = delete;
 	~Offload();
 
-	// Installs the rule for FC_ID (whose FPMA lives behind PORT). Returns
-	// false (and logs) if the kernel refused it.
-	bool add(std::uint32_t fc_id, const Mac &fpma, const std::string &port);
+	// Queues the rule for FC_ID, whose FPMA lives behind the bridge port
+	// where ENODE's MAC was learnt.
+	void add(std::uint32_t fc_id, const Mac &fpma, const Mac &enode);
 	void remove(std::uint32_t fc_id);
-	bool has_rule(std::uint32_t fc_id) const { return rules_.contains(fc_id); }
+	State state(std::uint32_t fc_id) const;
+	// The bridge port ENODE sits behind, once the worker looked it up.
+	std::string port_of(const Mac &enode) const;
+	void forget_enode(const Mac &enode);
 	bool rules_enabled() const { return rules_enabled_; }
+	// Waits until the queue is empty (for tests and orderly shutdown).
+	void drain();
 
 private:
 	struct Rule {
-		unsigned pref;
+		unsigned pref = 0;
 		Mac fpma;
 		std::string port;
+		State state = State::pending;
 	};
-	std::string bridge_;
-	std::vector<std::string> ports_;
+	void run(std::stop_token st);
+	void do_add(std::uint32_t fc_id, Mac fpma, Mac enode);
+	void do_remove(std::uint32_t fc_id);
+	std::string lookup_port(const Mac &enode);
+
+	const std::string bridge_;
+	const std::vector<std::string> ports_;
 	std::vector<std::string> attached_;
-	unsigned block_;
-	Mac fcf_mac_;
-	bool rules_enabled_;
+	const unsigned block_;
+	const Mac fcf_mac_;
+	const bool rules_enabled_;
+	unsigned next_pref_ = 100;	// worker only
+
+	mutable std::mutex mu_;
+	std::condition_variable_any cv_;
+	std::deque<std::function<void()>> queue_;
+	bool busy_ = false;
 	std::map<std::uint32_t, Rule> rules_;
-	unsigned next_pref_ = 100;
+	std::map<Mac, std::string> enode_ports_;
+	std::jthread worker_;	// last: stops first
 };
 
 }  // namespace fcf
