@@ -9,7 +9,7 @@ lio_vhost_setup
 
 vsc teardown --mode clear --queues 4 --depth 32 --blocks 256
 vsc teardown --mode close --queues 4 --depth 32 --blocks 256
-vsc teardown --mode close --queues 1 --depth 128 --blocks 1024
+vsc --mem 192 --queue-size 128 teardown --mode close --queues 1 --depth 128 --blocks 1024
 for round in 1 2 3; do
 	"$VSCLIENT" --wwpn "$WWPN" rw --queues 4 --depth 16 --count 100000000 --max-blocks 128 > rw.log 2>&1 &
 	pid=$!
