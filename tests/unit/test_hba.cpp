@@ -39,7 +39,7 @@ std::vector<std::string> names(const std::vector<Hba> &all)
 TEST_CASE("PCI HBA: every FC port listed, in host order, non-FC hosts left out", "[hba]")
 {
 	auto all = vport::list_hbas(fixture("pci-npiv"));
-	CHECK(names(all) == std::vector<std::string>{"host5", "host6", "host7", "host9"});
+	CHECK(names(all) == std::vector<std::string>{"host5", "host6", "host7", "host10"});
 }
 
 TEST_CASE("PCI HBA: qla2xxx port with two NPIV vports", "[hba]")
@@ -126,7 +126,7 @@ TEST_CASE("PCI HBA: a vport's own fc_host is told apart and names its parent", "
 
 TEST_CASE("PCI HBA: lpfc's attribute names", "[hba]")
 {
-	const Hba h = vport::get_hba(fixture("pci-npiv"), "host9");
+	const Hba h = vport::get_hba(fixture("pci-npiv"), "host10");
 	CHECK(h.driver == "lpfc");
 	CHECK(h.device_driver == "lpfc");
 	CHECK(h.vendor == "Emulex");

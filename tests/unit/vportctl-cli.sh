@@ -63,7 +63,7 @@ list-text-pci)
 list-json-pci)
 	run --sysfs-root "$fx/pci-npiv" -j -p hba list; expect_rc 0
 	golden hba-list-pci-npiv.json
-	json_check '[h["name"] for h in d] == ["host5", "host6", "host7", "host9"]'
+	json_check '[h["name"] for h in d] == ["host5", "host6", "host7", "host10"]'
 	json_check 'd[0]["vports_in_use"] == 2 and d[0]["max_vports"] == 254'
 	json_check '[v["name"] for v in d[0]["vports"]] == ["vport-5:0-0", "vport-5:0-1"]'
 	json_check 'd[2]["is_vport"] and d[2]["parent"] == "host5" and "max_vports" not in d[2]'
