@@ -30,7 +30,7 @@ cleanup() {
 	local rc=$?
 	set +e
 	if [[ -n ${parent:-} && -e /sys/class/fc_host/$parent/vport_delete ]]; then
-		echo "$(hex $VP_WWPN):$(hex $VP_WWNN)" >"/sys/class/fc_host/$parent/vport_delete" 2>/dev/null
+		timeout 30 bash -c "echo $(hex $VP_WWPN):$(hex $VP_WWNN) >/sys/class/fc_host/$parent/vport_delete" 2>/dev/null
 	fi
 	if ((rc)) && [[ -e $STATE/up ]]; then
 		"$SAN" status
