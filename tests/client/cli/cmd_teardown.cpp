@@ -29,6 +29,11 @@ void cmd_teardown(const Global &g, Report &r, const TeardownOpts &o)
 	auto cap = read_capacity(s, env.lun, g.timeout_ms);
 	uint32_t blocks = std::min<uint32_t>(o.blocks, static_cast<uint32_t>(cap.last_lba + 1));
 
+	// Used entries so far (the set-up commands above), not counted below.
+	std::vector<uint16_t> used_before(o.queues);
+	for (unsigned q = 0; q < o.queues; q++)
+		used_before[q] = s.req(q).used_idx();
+
 	// One data buffer per queue slot; reads and writes alternate.
 	std::vector<std::unique_ptr<CommandSlot>> slots;
 	unsigned total = 0;
@@ -60,7 +65,7 @@ void cmd_teardown(const Global &g, Report &r, const TeardownOpts &o)
 		r.check("close() returns within 30 s", ms < 30000, fmt("%.0f ms", ms));
 		unsigned used = 0;
 		for (unsigned q = 0; q < o.queues; q++)
-			used += static_cast<uint16_t>(s.req(q).used_idx());
+			used += static_cast<uint16_t>(s.req(q).used_idx() - used_before[q]);
 		r.info(fmt("close took %.0f ms; %u of %u commands answered before it returned", ms,
 			   used, total));
 		return;
