@@ -37,7 +37,8 @@ def create(wwpn, wwnn, parent_by=PARENT_ANY, parent_name="", parent_wwn=0,
     if own:
         ctl = os.open(DEVICE, os.O_RDWR)
     try:
-        return fcntl.ioctl(ctl, CREATE, arg)
+        # A mutable buffer makes ioctl() return the call's result, the fd.
+        return fcntl.ioctl(ctl, CREATE, bytearray(arg))
     finally:
         if own:
             os.close(ctl)
