@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <thread>
@@ -171,6 +172,19 @@ void cmd_abi(const Global &g, Report &r)
 	bool got = VirtioScsi::wait_used(s.req(0), u, g.timeout_ms);
 	r.check("request queued while stopped is answered after SET_ENDPOINT and a kick", got);
 	must_succeed(r, "final CLEAR_ENDPOINT", dev.try_scsi_clear_endpoint(g.wwpn, g.tpgt));
+
+	// Worker ioctls (Linux 6.5+; QEMU tolerates ENOTTY) and RESET_OWNER:
+	// recorded only. Numbers from <linux/vhost.h> of newer kernels.
+	struct worker_state {
+		unsigned int worker_id;
+	} ws{};
+	const unsigned long new_worker = _IOR(VHOST_VIRTIO, 0x8, worker_state);
+	const unsigned long free_worker = _IOW(VHOST_VIRTIO, 0x9, worker_state);
+	err = dev.raw_ioctl(new_worker, &ws);
+	r.observe("abi.NEW_WORKER", errno_name(err));
+	if (!err)
+		r.check("FREE_WORKER of the new worker", dev.raw_ioctl(free_worker, &ws) == 0);
+	r.observe("abi.RESET_OWNER", errno_name(dev.try_reset_owner()));
 }
 
 void cmd_smoke(const Global &g, Report &r, const SmokeOpts &o)

@@ -22,7 +22,7 @@ enum class Expect {
 	Any,	// recorded only
 };
 
-enum class Kind { Cmd, Tmf, An };
+enum class Kind { Cmd, Tmf, An, Evt };
 
 struct Ctx {
 	Ctx(VirtioScsi &s_, GuestMemory &m, SplitQueue &q_, Lun l, uint8_t t)
@@ -109,10 +109,12 @@ struct Ctx {
 	}
 };
 
+enum class On { Req, Ctl, Evt }; // the queue a case runs on
+
 struct Case {
 	const char *name;
 	Expect expect;
-	bool ctl; // runs on the control queue
+	On on;
 	std::function<void(Ctx &)> build;
 };
 
@@ -124,45 +126,45 @@ std::vector<Case> cases()
 	using S = scsi::Cdb;
 	auto inq = [] { return scsi::inquiry(96); };
 	std::vector<Case> v;
-	v.push_back({"good-inquiry", Expect::Accept, false, [=](Ctx &c) {
+	v.push_back({"good-inquiry", Expect::Accept, On::Req, [=](Ctx &c) {
 			     c.push(c.chain({{c.req(inq()), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(96), 96, true}}));
 		     }});
-	v.push_back({"lun-byte0-not-1", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"lun-byte0-not-1", Expect::Reject, On::Req, [](Ctx &c) {
 			     Lun l = c.lun;
 			     l.b[0] = 0;
 			     c.push(c.chain({{c.req(l, scsi::test_unit_ready()), kReq, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"unknown-target", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"unknown-target", Expect::Reject, On::Req, [](Ctx &c) {
 			     Lun l = Lun::of(static_cast<uint8_t>(c.target + 100), 0);
 			     c.push(c.chain({{c.req(l, scsi::test_unit_ready()), kReq, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"missing-lun", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"missing-lun", Expect::Reject, On::Req, [](Ctx &c) {
 			     Lun l = Lun::of(c.target, 300);
 			     c.push(c.chain({{c.req(l, scsi::test_unit_ready()), kReq, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"lun-bytes-2-3-all-ones", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"lun-bytes-2-3-all-ones", Expect::Reject, On::Req, [](Ctx &c) {
 			     Lun l = c.lun;
 			     l.b[2] = 0xff;
 			     l.b[3] = 0xff;
 			     c.push(c.chain({{c.req(l, scsi::test_unit_ready()), kReq, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"lun-bytes-4-7-set", Expect::Any, false, [](Ctx &c) {
+	v.push_back({"lun-bytes-4-7-set", Expect::Any, On::Req, [](Ctx &c) {
 			     Lun l = c.lun;
 			     l.b[4] = l.b[5] = l.b[6] = l.b[7] = 0x5a;
 			     c.push(c.chain({{c.req(l, scsi::test_unit_ready()), kReq, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"request-header-short", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"request-header-short", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::test_unit_ready()), 19, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"request-header-split", Expect::Accept, false, [=](Ctx &c) {
+	v.push_back({"request-header-split", Expect::Accept, On::Req, [=](Ctx &c) {
 			     uint64_t r = c.req(inq());
 			     c.push(c.chain({{r, 5, false},
 					     {r + 5, 20, false},
@@ -170,42 +172,42 @@ std::vector<Case> cases()
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(96), 96, true}}));
 		     }});
-	v.push_back({"response-short", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"response-short", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::test_unit_ready()), kReq, false},
 					     {c.resp_buf(20, true), 20, true}}));
 		     }});
-	v.push_back({"response-missing", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"response-missing", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::test_unit_ready()), kReq, false}}));
 		     }});
-	v.push_back({"response-split", Expect::Accept, false, [=](Ctx &c) {
+	v.push_back({"response-split", Expect::Accept, On::Req, [=](Ctx &c) {
 			     uint64_t a = c.resp_buf(10), b = c.resp_buf(kResp - 10);
 			     c.push(c.chain({{c.req(inq()), kReq, false},
 					     {a, 10, true},
 					     {b, kResp - 10, true},
 					     {c.data(96), 96, true}}));
 		     }});
-	v.push_back({"bad-target-response-split", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"bad-target-response-split", Expect::Reject, On::Req, [](Ctx &c) {
 			     Lun l = Lun::of(static_cast<uint8_t>(c.target + 100), 0);
 			     uint64_t a = c.resp_buf(10, true), b = c.resp_buf(kResp - 10);
 			     c.push(c.chain({{c.req(l, scsi::test_unit_ready()), kReq, false},
 					     {a, 10, true},
 					     {b, kResp - 10, true}}));
 		     }});
-	v.push_back({"cdb-variable-length-too-long", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"cdb-variable-length-too-long", Expect::Reject, On::Req, [](Ctx &c) {
 			     S cdb;
 			     cdb.len = 32;
 			     cdb.b[0] = 0x7f;
 			     cdb.b[7] = 200; // additional CDB length: 208 bytes in all
 			     c.push(c.chain({{c.req(cdb), kReq, false}, {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"descriptor-loop", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"descriptor-loop", Expect::Reject, On::Req, [](Ctx &c) {
 			     uint16_t a = c.d(c.req(scsi::test_unit_ready()), kReq, false);
 			     uint16_t b = c.d(c.resp_buf(kResp), kResp, true);
 			     c.link(a, b);
 			     c.link(b, a);
 			     c.push(a);
 		     }});
-	v.push_back({"chain-longer-than-ring", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"chain-longer-than-ring", Expect::Reject, On::Req, [](Ctx &c) {
 			     // Every descriptor but two in one chain, the last pointing
 			     // back to the first: the walk passes the ring size.
 			     unsigned n = c.q.num() - 2;
@@ -220,28 +222,28 @@ std::vector<Case> cases()
 			     c.link(prev, first);
 			     c.push(first);
 		     }});
-	v.push_back({"next-out-of-range", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"next-out-of-range", Expect::Reject, On::Req, [](Ctx &c) {
 			     uint16_t a = c.d(c.req(scsi::test_unit_ready()), kReq, false);
 			     c.q.desc(a).flags = VRING_DESC_F_NEXT;
 			     c.q.desc(a).next = static_cast<uint16_t>(c.q.num() + 3);
 			     c.push(a);
 		     }});
-	v.push_back({"head-out-of-range", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"head-out-of-range", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.resp_buf(kResp);
 			     c.push(static_cast<uint16_t>(c.q.num() + 5));
 		     }});
-	v.push_back({"avail-index-jump", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"avail-index-jump", Expect::Reject, On::Req, [](Ctx &c) {
 			     uint16_t h = c.chain({{c.req(scsi::test_unit_ready()), kReq, false},
 						   {c.resp_buf(kResp), kResp, true}});
 			     c.push(h, static_cast<uint16_t>(c.q.num() + 1));
 		     }});
-	v.push_back({"out-after-in", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"out-after-in", Expect::Reject, On::Req, [](Ctx &c) {
 			     uint64_t w = c.data(512);
 			     c.push(c.chain({{c.req(scsi::write10(0, 1)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {w, 512, false}}));
 		     }});
-	v.push_back({"request-header-write-only", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"request-header-write-only", Expect::Reject, On::Req, [](Ctx &c) {
 			     // Everything is device-writable: the "in" area starts with
 			     // the header buffer, so that is where a response belongs.
 			     uint64_t h = c.mem.alloc(kReq + 128, 64);
@@ -252,39 +254,39 @@ std::vector<Case> cases()
 			     c.resp.push_back({h, kReq});
 			     c.push(c.chain({{h, kReq, true}, {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"header-outside-memory", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"header-outside-memory", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.mem.hole_gpa(), kReq, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"data-outside-memory", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"data-outside-memory", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::read10(0, 8)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.mem.hole_gpa() + 8192, 4096, true}}));
 		     }});
-	v.push_back({"data-straddles-region-end", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"data-straddles-region-end", Expect::Reject, On::Req, [](Ctx &c) {
 			     const auto &r0 = c.mem.regions()[0];
 			     c.push(c.chain({{c.req(scsi::read10(0, 8)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {r0.gpa + r0.size - 2048, 4096, true}}));
 		     }});
-	v.push_back({"length-overflow", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"length-overflow", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::read10(0, 8)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(4096), 0xffffffffu, true}}));
 		     }});
-	v.push_back({"address-wraps", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"address-wraps", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::read10(0, 8)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {0xfffffffffffff000ull, 0x2000, true}}));
 		     }});
-	v.push_back({"data-too-large", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"data-too-large", Expect::Reject, On::Req, [](Ctx &c) {
 			     // 2049 pages: more than the in-tree driver's 2048 preallocated.
 			     uint32_t len = 2049 * 4096;
 			     c.push(c.chain({{c.req(scsi::read10(0, static_cast<uint16_t>(len / 512))), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(len), len, true}}));
 		     }});
-	v.push_back({"read-into-device-readable-buffer", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"read-into-device-readable-buffer", Expect::Reject, On::Req, [](Ctx &c) {
 			     // The buffer is the canary: a device must not write into it.
 			     uint64_t buf = c.data(4096);
 			     std::memset(c.mem.bytes(buf, 4096), 0xc5, 4096);
@@ -294,29 +296,29 @@ std::vector<Case> cases()
 					     {buf, 4096, false},
 					     {c.resp_buf(kResp), kResp, true}}));
 		     }});
-	v.push_back({"write-from-device-writable-buffer", Expect::Any, false, [](Ctx &c) {
+	v.push_back({"write-from-device-writable-buffer", Expect::Any, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::write10(0, 8)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(4096), 4096, true}}));
 		     }});
-	v.push_back({"read-buffer-shorter-than-cdb", Expect::Any, false, [](Ctx &c) {
+	v.push_back({"read-buffer-shorter-than-cdb", Expect::Any, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::read10(0, 8)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(1024, true), 1024, true}}));
 		     }});
-	v.push_back({"read-buffer-longer-than-cdb", Expect::Any, false, [](Ctx &c) {
+	v.push_back({"read-buffer-longer-than-cdb", Expect::Any, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::read10(0, 2)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(4096), 4096, true}}));
 		     }});
-	v.push_back({"zero-length-data-descriptor", Expect::Any, false, [](Ctx &c) {
+	v.push_back({"zero-length-data-descriptor", Expect::Any, On::Req, [](Ctx &c) {
 			     c.push(c.chain({{c.req(scsi::read10(0, 1)), kReq, false},
 					     {c.resp_buf(kResp), kResp, true},
 					     {c.data(512), 0, true},
 					     {c.data(512), 512, true}}));
 		     }});
 	// Indirect descriptors.
-	v.push_back({"indirect-good", Expect::Accept, false, [=](Ctx &c) {
+	v.push_back({"indirect-good", Expect::Accept, On::Req, [=](Ctx &c) {
 			     auto t = c.q.alloc_table(3);
 			     t.d[0] = {c.req(inq()), kReq, VRING_DESC_F_NEXT, 1};
 			     t.d[1] = {c.resp_buf(kResp), kResp, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2};
@@ -325,7 +327,7 @@ std::vector<Case> cases()
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-loop", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"indirect-loop", Expect::Reject, On::Req, [](Ctx &c) {
 			     auto t = c.q.alloc_table(2);
 			     t.d[0] = {c.req(scsi::test_unit_ready()), kReq, VRING_DESC_F_NEXT, 1};
 			     t.d[1] = {c.resp_buf(kResp), kResp, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1};
@@ -333,7 +335,7 @@ std::vector<Case> cases()
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-nested", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"indirect-nested", Expect::Reject, On::Req, [](Ctx &c) {
 			     auto inner = c.q.alloc_table(2);
 			     inner.d[0] = {c.req(scsi::test_unit_ready()), kReq, VRING_DESC_F_NEXT, 1};
 			     inner.d[1] = {c.resp_buf(kResp), kResp, VRING_DESC_F_WRITE, 0};
@@ -343,7 +345,7 @@ std::vector<Case> cases()
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-length-not-multiple-of-16", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"indirect-length-not-multiple-of-16", Expect::Reject, On::Req, [](Ctx &c) {
 			     auto t = c.q.alloc_table(2);
 			     t.d[0] = {c.req(scsi::test_unit_ready()), kReq, VRING_DESC_F_NEXT, 1};
 			     t.d[1] = {c.resp_buf(kResp), kResp, VRING_DESC_F_WRITE, 0};
@@ -351,20 +353,20 @@ std::vector<Case> cases()
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-empty-table", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"indirect-empty-table", Expect::Reject, On::Req, [](Ctx &c) {
 			     auto t = c.q.alloc_table(1);
 			     c.resp_buf(kResp);
 			     uint16_t h = c.d(t.gpa, 0, false);
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-table-outside-memory", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"indirect-table-outside-memory", Expect::Reject, On::Req, [](Ctx &c) {
 			     c.resp_buf(kResp);
 			     uint16_t h = c.d(c.mem.hole_gpa(), 32, false);
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-2048-entries", Expect::Reject, false, [](Ctx &c) {
+	v.push_back({"indirect-2048-entries", Expect::Reject, On::Req, [](Ctx &c) {
 			     // Longer than the ring and than UIO_MAXIOV (1024).
 			     const unsigned n = 2048;
 			     auto t = c.q.alloc_table(n);
@@ -380,7 +382,7 @@ std::vector<Case> cases()
 			     c.q.desc(h).flags = VRING_DESC_F_INDIRECT;
 			     c.push(h);
 		     }});
-	v.push_back({"indirect-with-next", Expect::Any, false, [=](Ctx &c) {
+	v.push_back({"indirect-with-next", Expect::Any, On::Req, [=](Ctx &c) {
 			     // INDIRECT and NEXT together (forbidden by the spec).
 			     auto t = c.q.alloc_table(2);
 			     t.d[0] = {c.req(inq()), kReq, VRING_DESC_F_NEXT, 1};
@@ -392,7 +394,7 @@ std::vector<Case> cases()
 			     c.push(h);
 		     }});
 	// Control queue.
-	v.push_back({"ctl-unknown-type", Expect::Reject, true, [](Ctx &c) {
+	v.push_back({"ctl-unknown-type", Expect::Reject, On::Ctl, [](Ctx &c) {
 			     c.kind = Kind::Tmf;
 			     uint64_t r = c.mem.alloc(64, 64);
 			     *c.mem.ptr<uint32_t>(r) = 77;
@@ -411,20 +413,20 @@ std::vector<Case> cases()
 		else
 			c.push(c.chain({{r, out_len, false}}));
 	};
-	v.push_back({"ctl-tmf-response-missing", Expect::Reject, true,
+	v.push_back({"ctl-tmf-response-missing", Expect::Reject, On::Ctl,
 		     [=](Ctx &c) { tmf(c, c.lun, sizeof(virtio_scsi_ctrl_tmf_req), 0, false); }});
-	v.push_back({"ctl-tmf-request-short", Expect::Reject, true,
+	v.push_back({"ctl-tmf-request-short", Expect::Reject, On::Ctl,
 		     [=](Ctx &c) { tmf(c, c.lun, 8, 1, true); }});
-	v.push_back({"ctl-tmf-lun-byte0-not-1", Expect::Reject, true, [=](Ctx &c) {
+	v.push_back({"ctl-tmf-lun-byte0-not-1", Expect::Reject, On::Ctl, [=](Ctx &c) {
 			     Lun l = c.lun;
 			     l.b[0] = 0;
 			     tmf(c, l, sizeof(virtio_scsi_ctrl_tmf_req), 1, true);
 		     }});
-	v.push_back({"ctl-tmf-unknown-target", Expect::Reject, true, [=](Ctx &c) {
+	v.push_back({"ctl-tmf-unknown-target", Expect::Reject, On::Ctl, [=](Ctx &c) {
 			     tmf(c, Lun::of(static_cast<uint8_t>(c.target + 100), 0),
 				 sizeof(virtio_scsi_ctrl_tmf_req), 1, true);
 		     }});
-	v.push_back({"ctl-an-query-unknown-target", Expect::Any, true, [](Ctx &c) {
+	v.push_back({"ctl-an-query-unknown-target", Expect::Any, On::Ctl, [](Ctx &c) {
 			     c.kind = Kind::An;
 			     uint64_t r = c.mem.alloc(64, 64);
 			     auto *a = c.mem.ptr<virtio_scsi_ctrl_an_req>(r);
@@ -434,6 +436,12 @@ std::vector<Case> cases()
 			     c.push(c.chain({{r, sizeof(*a), false},
 					     {c.resp_buf(sizeof(virtio_scsi_ctrl_an_resp), true),
 					      sizeof(virtio_scsi_ctrl_an_resp), true}}));
+		     }});
+	// Event queue: an event buffer of the wrong size, with an event pending.
+	v.push_back({"evt-buffer-short", Expect::Reject, On::Evt, [](Ctx &c) {
+			     c.kind = Kind::Evt;
+			     c.push(c.d(c.resp_buf(8, true), 8, true));
+			     c.s.dev().scsi_set_events_missed(1);
 		     }});
 	return v;
 }
@@ -452,6 +460,13 @@ std::vector<uint8_t> gather(Ctx &c)
 std::string describe_answer(Ctx &c)
 {
 	auto b = gather(c);
+	if (c.kind == Kind::Evt) {
+		if (b.size() < 4 || b[0] == 0xee)
+			return "answered, event not written";
+		uint32_t ev;
+		std::memcpy(&ev, b.data(), 4);
+		return fmt("event %#x", ev);
+	}
 	size_t need = c.kind == Kind::Cmd ? 12 : c.kind == Kind::Tmf ? 1 : 5;
 	if (b.size() < need)
 		return "answered, response buffer too short to read";
@@ -474,6 +489,14 @@ std::string describe_answer(Ctx &c)
 // A good request after the hostile one, on the same queue.
 uint16_t follow_up(Ctx &c, uint64_t &resp_gpa)
 {
+	if (c.kind == Kind::Evt) {
+		// A good event buffer; a pending missed event fills it.
+		resp_gpa = c.mem.alloc(sizeof(virtio_scsi_event), 64);
+		uint16_t h = c.d(resp_gpa, sizeof(virtio_scsi_event), true);
+		c.s.dev().scsi_set_events_missed(1);
+		c.q.push_avail(h);
+		return h;
+	}
 	if (c.kind == Kind::Cmd) {
 		resp_gpa = c.mem.alloc(kResp, 64);
 		std::memset(c.mem.bytes(resp_gpa, kResp), 0xee, kResp);
@@ -503,11 +526,12 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 			run.push_back(&c);
 	unsigned nreq = 1;
 	for (const Case *c : run)
-		nreq += !c->ctl;
+		nreq += c->on == On::Req;
 	Global gg = g;
 	gg.queue_size = 16;
 	SessionOptions so = session_options(gg, nreq);
 	so.max_indirect = 0;
+	so.post_events = false; // the event queue is used by the evt-* cases
 	Env env(gg, so);
 	VirtioScsi &s = *env.s;
 	r.info(fmt("%zu cases on %u request queues; features %s", run.size(), nreq,
@@ -522,7 +546,7 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 	std::set<std::string> lenient_seen;
 	unsigned next_q = 1;
 	for (const Case *hc : run) {
-		SplitQueue &q = hc->ctl ? s.ctl() : s.req(next_q++);
+		SplitQueue &q = hc->on == On::Ctl ? s.ctl() : hc->on == On::Evt ? s.evt() : s.req(next_q++);
 		Ctx c{s, env.mem, q, env.lun, static_cast<uint8_t>(g.target)};
 		q.err_fd().consume();
 		hc->build(c);

@@ -205,7 +205,7 @@ void VirtioScsi::setup()
 		vq(i).attach(dev_, opt_.log_all);
 	}
 	// Event buffers, all posted.
-	for (unsigned i = 0; i < opt_.queue_size; i++) {
+	for (unsigned i = 0; opt_.post_events && i < opt_.queue_size; i++) {
 		Buf b{evt_bufs_gpa_ + uint64_t{i} * sizeof(virtio_scsi_event), sizeof(virtio_scsi_event)};
 		evt_->add({}, std::span<const Buf>(&b, 1), b.gpa);
 	}

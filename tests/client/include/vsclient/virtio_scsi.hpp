@@ -78,6 +78,7 @@ struct SessionOptions {
 	bool hotplug = true;	     // negotiate VIRTIO_SCSI_F_HOTPLUG if offered
 	bool log_all = false;	     // VHOST_F_LOG_ALL + VRING_F_LOG (needs a DirtyLog)
 	int ring_region = -1;	     // guest memory region for rings (-1: first with room)
+	bool post_events = true;     // fill the event queue with buffers in setup()
 };
 
 class VirtioScsi {
