@@ -219,6 +219,9 @@ void cmd_smoke(const Global &g, Report &r, const SmokeOpts &o)
 	std::string vendor(reinterpret_cast<const char *>(d + 8), 8),
 		product(reinterpret_cast<const char *>(d + 16), 16);
 	r.observe("smoke.inquiry", trim(vendor) + " / " + trim(product) + fmt(" (%u bytes)", inq_len));
+	// Bytes written into the chain, as the used element reports them (the
+	// spec: response header + data-in; the in-tree driver always says 0).
+	r.observe("smoke.inquiry_used_len", std::to_string(res.used_len));
 
 	// The same INQUIRY through an indirect table.
 	uint64_t inq2 = mem.alloc(96, 64);
