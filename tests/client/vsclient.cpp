@@ -56,6 +56,8 @@ int main(int argc, char **argv)
 	rw->add_option("--write-pct", ro.write_pct, "share of writes")->capture_default_str();
 	rw->add_option("--seed", ro.seed, "random seed")->capture_default_str();
 	rw->add_option("--span", ro.span_blocks, "use only the first N blocks");
+	rw->add_option("--threads", ro.threads, "threads; queues are split between them")
+		->capture_default_str();
 	rw->add_flag("--verify", ro.verify, "check data read against what was written");
 	bool direct = false;
 	rw->add_flag("--direct", direct, "direct descriptor chains instead of indirect tables");

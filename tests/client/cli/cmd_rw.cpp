@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <atomic>
+#include <exception>
 #include <poll.h>
+#include <thread>
 
 #include "commands.hpp"
 
@@ -84,130 +87,190 @@ void cmd_rw(const Global &g, Report &r, const RwOpts &o)
 		sl.stripe_len = stripe;
 		sl.queue = i % o.queues;
 	}
-	std::vector<uint32_t> gen(span, 0);
+	std::vector<uint32_t> gen(span, 0); // per block: generation last written (0: unknown)
 	std::vector<uint64_t> done_per_q(o.queues, 0);
-	std::vector<pollfd> pfds(o.queues);
-	for (unsigned q = 0; q < o.queues; q++)
-		pfds[q] = {s.req(q).call_fd().fd(), POLLIN, 0};
-
-	uint64_t submitted = 0, completed = 0, bad = 0, verified = 0, mismatches = 0;
-	uint64_t bytes = 0, writes = 0, reads = 0;
-	std::string first_bad, first_mismatch;
 	const uint64_t seed = o.seed * 0x100000001b3ull;
+	std::atomic<uint64_t> budget{0}; // commands issued so far, all workers
 
-	auto submit = [&](unsigned i) {
-		Slot &sl = slots[i];
-		sl.blocks = 1 + static_cast<uint32_t>(rng() % max_blocks);
-		sl.lba = sl.stripe_lba + rng() % (sl.stripe_len - sl.blocks + 1);
-		sl.write = static_cast<int>(rng() % 100) < o.write_pct;
-		// Use a prefix of the slot's segments, trimmed to the length.
-		uint64_t left = uint64_t{sl.blocks} * bs;
-		sl.nuse = 0;
-		for (const Buf &b : sl.segs) {
-			if (!left)
-				break;
-			uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(b.len, left));
-			sl.use[sl.nuse++] = {b.gpa, n};
-			left -= n;
-		}
-		if (sl.write) {
+	// One worker per thread; worker w drives the queues q with q % threads == w.
+	// Slots, stripes and queues are disjoint between workers: no locking.
+	struct Worker {
+		std::vector<unsigned> queues;
+		std::vector<pollfd> pfds;
+		std::mt19937_64 rng;
+		uint64_t submitted = 0, completed = 0, bad = 0, verified = 0, mismatches = 0;
+		uint64_t bytes = 0, writes = 0, reads = 0;
+		std::string first_bad, first_mismatch;
+		bool stalled = false;
+	};
+	unsigned nthreads = std::clamp<unsigned>(o.threads, 1, o.queues);
+	std::vector<Worker> workers(nthreads);
+	for (unsigned q = 0; q < o.queues; q++) {
+		Worker &w = workers[q % nthreads];
+		w.queues.push_back(q);
+		w.pfds.push_back({s.req(q).call_fd().fd(), POLLIN, 0});
+	}
+	for (unsigned t = 0; t < nthreads; t++)
+		workers[t].rng.seed(o.seed * 1000003 + t);
+
+	auto run = [&](Worker &w) {
+		auto submit = [&](unsigned i) -> bool {
+			if (budget.fetch_add(1, std::memory_order_relaxed) >= o.count)
+				return false;
+			Slot &sl = slots[i];
+			sl.blocks = 1 + static_cast<uint32_t>(w.rng() % max_blocks);
+			sl.lba = sl.stripe_lba + w.rng() % (sl.stripe_len - sl.blocks + 1);
+			sl.write = static_cast<int>(w.rng() % 100) < o.write_pct;
+			// Use a prefix of the slot's segments, trimmed to the length.
+			uint64_t left = uint64_t{sl.blocks} * bs;
+			sl.nuse = 0;
+			for (const Buf &b : sl.segs) {
+				if (!left)
+					break;
+				uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(b.len, left));
+				sl.use[sl.nuse++] = {b.gpa, n};
+				left -= n;
+			}
+			if (sl.write) {
+				uint64_t lba = sl.lba;
+				for (size_t k = 0; k < sl.nuse; k++)
+					for (uint32_t off = 0; off < sl.use[k].len; off += bs, lba++)
+						fill_block(mem.bytes(sl.use[k].gpa + off, bs), bs, lba,
+							   gen[lba] + 1, seed);
+			} else if (o.verify) {
+				for (size_t k = 0; k < sl.nuse; k++)
+					std::memset(mem.bytes(sl.use[k].gpa, sl.use[k].len), 0xdb,
+						    sl.use[k].len);
+			}
+			auto cdb = scsi::rw(sl.write, sl.lba, sl.blocks);
+			sl.cmd->prepare(env.lun, cdb.bytes(), ++w.submitted);
+			if (sl.cmd->add_to(s.req(sl.queue), sl.write ? Dir::ToDevice : Dir::FromDevice,
+					   {sl.use.data(), sl.nuse}, o.indirect, i) < 0)
+				throw std::runtime_error("rw: ring full (internal error)");
+			sl.busy = true;
+			return true;
+		};
+
+		auto complete = [&](unsigned i, uint32_t used_len) {
+			Slot &sl = slots[i];
+			sl.busy = false;
+			w.completed++;
+			done_per_q[sl.queue]++;
+			CmdResult cr = sl.cmd->result(used_len);
+			if (!cr.good() || cr.resid != 0) {
+				if (!w.bad++)
+					w.first_bad = fmt("%s lba %llu blocks %u: ", sl.write ? "write" : "read",
+							  (unsigned long long)sl.lba, sl.blocks) +
+						      cr.str();
+				return;
+			}
+			w.bytes += uint64_t{sl.blocks} * bs;
+			if (sl.write) {
+				w.writes++;
+				for (uint32_t k = 0; k < sl.blocks; k++)
+					gen[sl.lba + k]++;
+				return;
+			}
+			w.reads++;
+			if (!o.verify)
+				return;
 			uint64_t lba = sl.lba;
 			for (size_t k = 0; k < sl.nuse; k++)
-				for (uint32_t off = 0; off < sl.use[k].len; off += bs, lba++)
-					fill_block(mem.bytes(sl.use[k].gpa + off, bs), bs, lba,
-						   gen[lba] + 1, seed);
-		} else if (o.verify) {
-			for (size_t k = 0; k < sl.nuse; k++)
-				std::memset(mem.bytes(sl.use[k].gpa, sl.use[k].len), 0xdb, sl.use[k].len);
-		}
-		auto cdb = scsi::rw(sl.write, sl.lba, sl.blocks);
-		sl.cmd->prepare(env.lun, cdb.bytes(), submitted + 1);
-		if (sl.cmd->add_to(s.req(sl.queue), sl.write ? Dir::ToDevice : Dir::FromDevice,
-				   {sl.use.data(), sl.nuse}, o.indirect, i) < 0)
-			throw std::runtime_error("rw: ring full (internal error)");
-		sl.busy = true;
-		submitted++;
-	};
+				for (uint32_t off = 0; off < sl.use[k].len; off += bs, lba++) {
+					if (!gen[lba])
+						continue;
+					w.verified++;
+					size_t at = check_block(mem.bytes(sl.use[k].gpa + off, bs), bs, lba,
+								gen[lba], seed);
+					if (at && !w.mismatches++)
+						w.first_mismatch =
+							fmt("lba %llu gen %u: byte %zu differs (segment %zu of %zu)",
+							    (unsigned long long)lba, gen[lba], at - 1, k, sl.nuse);
+				}
+		};
 
-	auto complete = [&](unsigned i, uint32_t used_len) {
-		Slot &sl = slots[i];
-		sl.busy = false;
-		completed++;
-		done_per_q[sl.queue]++;
-		CmdResult cr = sl.cmd->result(used_len);
-		if (!cr.good() || cr.resid != 0) {
-			if (!bad++)
-				first_bad = fmt("%s lba %llu blocks %u: ", sl.write ? "write" : "read",
-						(unsigned long long)sl.lba, sl.blocks) +
-					    cr.str();
-			return;
-		}
-		bytes += uint64_t{sl.blocks} * bs;
-		if (sl.write) {
-			writes++;
-			for (uint32_t k = 0; k < sl.blocks; k++)
-				gen[sl.lba + k]++;
-			return;
-		}
-		reads++;
-		if (!o.verify)
-			return;
-		uint64_t lba = sl.lba;
-		for (size_t k = 0; k < sl.nuse; k++)
-			for (uint32_t off = 0; off < sl.use[k].len; off += bs, lba++) {
-				if (!gen[lba])
-					continue;
-				verified++;
-				size_t at = check_block(mem.bytes(sl.use[k].gpa + off, bs), bs, lba, gen[lba], seed);
-				if (at && !mismatches++)
-					first_mismatch = fmt("lba %llu gen %u: byte %zu differs (segment %zu of %zu)",
-							     (unsigned long long)lba, gen[lba], at - 1, k, sl.nuse);
+		for (unsigned i = 0; i < nslots; i++)
+			if (slots[i].queue % nthreads == w.queues.front() % nthreads)
+				submit(i);
+		for (unsigned q : w.queues)
+			s.req(q).publish();
+
+		while (w.completed < w.submitted) {
+			bool any = false;
+			for (unsigned q : w.queues) {
+				SplitQueue &vq = s.req(q);
+				while (auto u = vq.reap()) {
+					any = true;
+					if (!u->owned) {
+						if (!w.bad++)
+							w.first_bad = fmt("queue %u: used id %u is not in flight", q, u->id);
+						continue;
+					}
+					unsigned i = static_cast<unsigned>(u->cookie);
+					complete(i, u->len);
+					submit(i);
+				}
+				vq.publish();
 			}
+			if (any)
+				continue;
+			// Nothing used: arm the queues, then sleep on their call eventfds.
+			bool pending = false;
+			for (unsigned q : w.queues) {
+				s.req(q).arm();
+				pending |= s.req(q).used_idx() != s.req(q).last_used();
+			}
+			if (pending)
+				continue;
+			int n = ::poll(w.pfds.data(), w.pfds.size(), g.timeout_ms);
+			if (n == 0) {
+				w.stalled = true;
+				break;
+			}
+			for (size_t k = 0; k < w.queues.size(); k++)
+				if (w.pfds[k].revents)
+					s.req(w.queues[k]).call_fd().consume();
+		}
 	};
 
 	auto t0 = std::chrono::steady_clock::now();
-	for (unsigned i = 0; i < nslots && submitted < o.count; i++)
-		submit(i);
-	for (unsigned q = 0; q < o.queues; q++)
-		s.req(q).publish();
-
-	bool stalled = false;
-	while (completed < submitted) {
-		bool any = false;
-		for (unsigned q = 0; q < o.queues; q++) {
-			SplitQueue &vq = s.req(q);
-			while (auto u = vq.reap()) {
-				any = true;
-				if (!u->owned) {
-					bad++;
-					first_bad = fmt("queue %u: used id %u is not in flight", q, u->id);
-					continue;
+	if (nthreads == 1) {
+		run(workers[0]);
+	} else {
+		std::vector<std::thread> threads;
+		std::vector<std::exception_ptr> errors(nthreads);
+		for (unsigned t = 0; t < nthreads; t++)
+			threads.emplace_back([&, t] {
+				try {
+					run(workers[t]);
+				} catch (...) {
+					errors[t] = std::current_exception();
 				}
-				unsigned i = static_cast<unsigned>(u->cookie);
-				complete(i, u->len);
-				if (submitted < o.count)
-					submit(i);
-			}
-			vq.publish();
-		}
-		if (any)
-			continue;
-		// Nothing used: arm every queue, then sleep on the call eventfds.
-		bool pending = false;
-		for (unsigned q = 0; q < o.queues; q++) {
-			s.req(q).arm();
-			pending |= s.req(q).used_idx() != s.req(q).last_used();
-		}
-		if (pending)
-			continue;
-		int n = ::poll(pfds.data(), pfds.size(), g.timeout_ms);
-		if (n == 0) {
-			stalled = true;
-			break;
-		}
-		for (unsigned q = 0; q < o.queues; q++)
-			if (pfds[q].revents)
-				s.req(q).call_fd().consume();
+			});
+		for (auto &t : threads)
+			t.join();
+		for (auto &e : errors)
+			if (e)
+				std::rethrow_exception(e);
+	}
+	uint64_t submitted = 0, completed = 0, bad = 0, verified = 0, mismatches = 0;
+	uint64_t bytes = 0, writes = 0, reads = 0;
+	std::string first_bad, first_mismatch;
+	bool stalled = false;
+	for (const Worker &w : workers) {
+		submitted += w.submitted;
+		completed += w.completed;
+		bad += w.bad;
+		verified += w.verified;
+		mismatches += w.mismatches;
+		bytes += w.bytes;
+		writes += w.writes;
+		reads += w.reads;
+		stalled |= w.stalled;
+		if (first_bad.empty())
+			first_bad = w.first_bad;
+		if (first_mismatch.empty())
+			first_mismatch = w.first_mismatch;
 	}
 	double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -234,6 +297,7 @@ void cmd_rw(const Global &g, Report &r, const RwOpts &o)
 	uint64_t kicks = 0;
 	for (unsigned q = 0; q < o.queues; q++)
 		kicks += s.req(q).kicks();
+	r.info(fmt("%u thread%s", nthreads, nthreads > 1 ? "s" : ""));
 	r.info(fmt("%llu writes, %llu reads in %.2f s: %.0f IOPS, %.1f MiB/s; per queue %s; %llu kicks",
 		   (unsigned long long)writes, (unsigned long long)reads, secs, static_cast<double>(completed) / secs,
 		   static_cast<double>(bytes) / secs / 1048576.0, perq.c_str(), (unsigned long long)kicks));

@@ -33,6 +33,7 @@ struct RwOpts {
 	int write_pct = 50;
 	uint64_t seed = 1;
 	uint64_t span_blocks = 0; // LBAs used (0: whole LUN)
+	unsigned threads = 1;	  // submitting/reaping threads (queues are split between them)
 };
 void cmd_rw(const Global &g, Report &r, const RwOpts &o);
 

@@ -7,6 +7,7 @@ source "$VV_ROOT/tests/guest/client/lio.inc"
 lio_vhost_setup
 
 vsc rw --queues 4 --depth 16 --count 2000 --max-blocks 64 --max-segs 16 --verify
+vsc rw --queues 4 --threads 2 --depth 16 --count 2000 --max-blocks 16 --max-segs 8 --verify --seed 6
 vsc rw --direct --queues 2 --depth 8 --count 1000 --max-blocks 32 --max-segs 8 --verify --seed 2
 vsc --mem 256 rw --queues 2 --depth 4 --count 200 --max-blocks 2048 --max-segs 200 --verify --seed 3
 vsc --no-event-idx rw --queues 2 --depth 16 --count 1000 --max-blocks 16 --max-segs 4 --verify --seed 5
