@@ -187,7 +187,14 @@ void Fcf::send_advertisement(const Mac &dst, bool solicited)
 
 void Fcf::fip_keep_alive(const Mac &src, const std::uint8_t *desc, std::size_t dlen)
 {
-	auto it = enodes_.find(src);
+	// The ENode is named by the MAC descriptor; a VN_Port keep-alive comes
+	// from the VN_Port's own FPMA.
+	Mac enode = src;
+	for_each_desc(desc, dlen, [&](std::uint8_t t, const std::uint8_t *d, std::size_t l) {
+		if (t == fip_dt_mac && l == 8)
+			enode = Mac::from(d + 2);
+	});
+	auto it = enodes_.find(enode);
 	if (it == enodes_.end())
 		return;
 	auto now = Clock::now();
@@ -197,19 +204,19 @@ void Fcf::fip_keep_alive(const Mac &src, const std::uint8_t *desc, std::size_t d
 			return;
 		std::uint32_t id = get24(d + 9);
 		Login *lg = find_fc_id(id);
-		if (lg && lg->enode == src) {
+		if (lg && lg->enode == enode) {
 			lg->last_vn_ka = now;
 		} else {
-			// A VN_Port we do not know (e.g. this FCF restarted):
-			// clear its virtual link so it logs in again.
+			// A VN_Port we do not know (e.g. this FCF restarted or
+			// timed it out): clear its virtual link so it logs in again.
 			logf("keep-alive from unknown VN_Port %s (WWPN %s) behind ENode %s: "
 			     "clearing its virtual link",
-			     fcid_str(id).c_str(), wwn_str(get64(d + 12)).c_str(), src.str().c_str());
+			     fcid_str(id).c_str(), wwn_str(get64(d + 12)).c_str(), enode.str().c_str());
 			Login ghost;
 			ghost.fc_id = id;
 			ghost.fpma = Mac::from(d + 2);
 			ghost.wwpn = get64(d + 12);
-			send_cvl(src, &ghost);
+			send_cvl(enode, &ghost);
 		}
 	});
 }
@@ -751,13 +758,17 @@ void Fcf::tick(Clock::time_point now)
 		     static_cast<long long>(
 			     std::chrono::duration_cast<std::chrono::milliseconds>(3 * fka).count()));
 		logout_enode(m, "ENode keep-alive timeout");
+		send_cvl(m, nullptr);	// if it is still there, it must log in again
 	}
 	std::vector<std::uint32_t> stale;
 	for (auto &[id, l] : logins_)
 		if (now - l.last_vn_ka > vn_ka_period * 5 / 2)
 			stale.push_back(id);
-	for (auto id : stale)
+	for (auto id : stale) {
+		Login lg = logins_[id];
 		logout(id, "VN_Port keep-alive timeout");
+		send_cvl(lg.enode, &lg);
+	}
 }
 
 // ---------------------------------------------------------------- control
