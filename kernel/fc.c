@@ -31,6 +31,10 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/virtio_scsi.h>
+#include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_transport.h>
@@ -44,12 +48,23 @@
 /* Remote ports are "known" once their number held still this long. */
 #define VVP_FC_SETTLE_MS		500
 
+/* The generic adapter's side of a vport. */
 struct vvp_fc_port {
 	struct list_head	node;		/* on vvp_fc_ports */
 	u64			wwpn;
 	struct Scsi_Host	*parent;	/* reference held */
 	struct fc_vport		*fcv;		/* device reference held */
+	struct Scsi_Host	*vshost;	/* the vport's, reference held */
 };
+
+/* Per exchange, in the core's slot (ops->xchg_priv_size). */
+struct vvp_fc_xchg {
+	struct bio		bio;
+	struct scsi_device	*sdev;		/* reference held while in flight */
+};
+
+/* A command the fabric does not answer in this time is aborted. */
+#define VVP_FC_CMD_TIMEOUT	(30 * HZ)
 
 static LIST_HEAD(vvp_fc_ports);
 static DEFINE_SPINLOCK(vvp_fc_lock);
@@ -472,6 +487,11 @@ static int vvp_fc_create(struct vvp_vport *vp,
 	p->fcv = fcv;
 
 	ret = vvp_wait_login(fcv, timeout);
+	if (!ret) {
+		p->vshost = vvp_vport_shost(fcv);
+		if (!p->vshost)
+			ret = -EIO;
+	}
 	if (ret) {
 		pr_err("wwpn 0x%016llx: %s\n", req->wwpn, vvp_login_error(ret));
 		goto err_terminate;
@@ -496,6 +516,7 @@ static void vvp_fc_destroy(struct vvp_vport *vp)
 	struct vvp_fc_port *p = vp->adapter;
 
 	vvp_fc_terminate(p);
+	scsi_host_put(p->vshost);
 	put_device(&p->fcv->dev);
 	vvp_fc_forget(p);
 	scsi_host_put(p->parent);
@@ -524,11 +545,171 @@ static void vvp_fc_info(struct vvp_vport *vp, struct vhost_vport_info *info)
 	scsi_host_put(shost);
 }
 
+/* ------------------------------------------------------------------ */
+/* Exchanges through the SCSI midlayer                                  */
+
+static unsigned int vvp_fc_targets(struct vvp_vport *vp, u64 *wwpns,
+				   unsigned int max)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct fc_host_attrs *fch = shost_to_fc_host(p->vshost);
+	struct fc_rport *rport;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(p->vshost->host_lock, flags);
+	list_for_each_entry(rport, &fch->rports, peers) {
+		if (n == max)
+			break;
+		if (rport->port_state == FC_PORTSTATE_ONLINE &&
+		    (rport->roles & FC_PORT_ROLE_FCP_TARGET))
+			wwpns[n++] = rport->port_name;
+	}
+	spin_unlock_irqrestore(p->vshost->host_lock, flags);
+	return n;
+}
+
+/* The scsi_device of (remote port, LUN), referenced, or NULL. */
+static struct scsi_device *vvp_fc_sdev(struct vvp_fc_port *p, u64 wwpn,
+				       u64 lun)
+{
+	struct fc_host_attrs *fch = shost_to_fc_host(p->vshost);
+	struct fc_rport *rport;
+	unsigned int channel = 0;
+	unsigned long flags;
+	int id = -1;
+
+	spin_lock_irqsave(p->vshost->host_lock, flags);
+	list_for_each_entry(rport, &fch->rports, peers) {
+		if (rport->port_name == wwpn) {
+			channel = rport->channel;
+			id = rport->scsi_target_id;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(p->vshost->host_lock, flags);
+	if (id < 0)
+		return NULL;
+	return scsi_device_lookup(p->vshost, channel, id, lun);
+}
+
+static enum vvp_xchg_status vvp_fc_host_status(int result, blk_status_t err)
+{
+	switch (host_byte(result)) {
+	case DID_OK:
+		return err && !result ? VVP_XS_FAILURE : VVP_XS_OK;
+	case DID_NO_CONNECT:
+	case DID_BAD_TARGET:
+		return VVP_XS_BAD_TARGET;
+	case DID_TIME_OUT:
+	case DID_ABORT:
+		return VVP_XS_ABORTED;
+	case DID_RESET:
+		return VVP_XS_RESET;
+	case DID_BUS_BUSY:
+	case DID_REQUEUE:
+	case DID_IMM_RETRY:
+	case DID_SOFT_ERROR:
+		return VVP_XS_BUSY;
+	case DID_TRANSPORT_DISRUPTED:
+	case DID_TRANSPORT_FAILFAST:
+		return VVP_XS_TRANSPORT_FAILURE;
+	default:
+		return VVP_XS_FAILURE;
+	}
+}
+
+/* Block-layer completion: interrupt or softirq context. */
+static enum rq_end_io_ret vvp_fc_end_io(struct request *rq, blk_status_t err)
+{
+	struct scsi_cmnd *scmd = blk_mq_rq_to_pdu(rq);
+	struct vvp_xchg *x = rq->end_io_data;
+	struct vvp_fc_xchg *fx = x->priv;
+
+	x->status = vvp_fc_host_status(scmd->result, err);
+	x->scsi_status = scmd->result & 0xff;
+	x->resid = min(scmd->resid_len, x->data_len);
+	x->sense_len = 0;
+	if (scmd->sense_len) {
+		x->sense_len = min_t(unsigned int, scmd->sense_len,
+				     min(SCSI_SENSE_BUFFERSIZE, VVP_SENSE_SIZE));
+		memcpy(x->sense, scmd->sense_buffer, x->sense_len);
+	}
+	if (x->nr_bvec)
+		bio_uninit(&fx->bio);
+	scsi_device_put(fx->sdev);
+	x->done(x);
+	return RQ_END_IO_FREE;
+}
+
+static int vvp_fc_submit(struct vvp_vport *vp, struct vvp_xchg *x)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct vvp_fc_xchg *fx = x->priv;
+	struct scsi_device *sdev;
+	struct scsi_cmnd *scmd;
+	struct request *rq;
+	unsigned int i;
+	int ret;
+
+	sdev = vvp_fc_sdev(p, x->target_wwpn, x->lun);
+	if (!sdev)
+		return -ENODEV;
+	rq = scsi_alloc_request(sdev->request_queue,
+				x->dir == DMA_FROM_DEVICE ? REQ_OP_DRV_IN :
+				REQ_OP_DRV_OUT, BLK_MQ_REQ_NOWAIT);
+	if (IS_ERR(rq)) {
+		ret = -EAGAIN;
+		goto err_put_sdev;
+	}
+	scmd = blk_mq_rq_to_pdu(rq);
+	memcpy(scmd->cmnd, x->cdb, x->cdb_len);
+	scmd->cmd_len = x->cdb_len;
+	scmd->allowed = 0;		/* the guest retries, not the host */
+	rq->timeout = VVP_FC_CMD_TIMEOUT;
+
+	if (x->nr_bvec) {
+		/*
+		 * The bio uses the exchange's bvec table itself: adding
+		 * entry i writes at most entry i, so read each entry first.
+		 */
+		bio_init(&fx->bio, NULL, x->bvec, x->nr_bvec, rq->cmd_flags);
+		for (i = 0; i < x->nr_bvec; i++) {
+			struct bio_vec bv = x->bvec[i];
+
+			if (bio_add_pc_page(sdev->request_queue, &fx->bio,
+					    bv.bv_page, bv.bv_len,
+					    bv.bv_offset) != bv.bv_len) {
+				ret = -E2BIG;
+				goto err_uninit;
+			}
+		}
+		ret = blk_rq_append_bio(rq, &fx->bio);
+		if (ret)
+			goto err_uninit;
+	}
+	fx->sdev = sdev;
+	rq->end_io = vvp_fc_end_io;
+	rq->end_io_data = x;
+	blk_execute_rq_nowait(rq, x->task_attr == VIRTIO_SCSI_S_HEAD);
+	return 0;
+
+err_uninit:
+	bio_uninit(&fx->bio);
+	blk_mq_free_request(rq);
+err_put_sdev:
+	scsi_device_put(sdev);
+	return ret;
+}
+
 const struct vvp_adapter_ops vvp_fc_adapter = {
 	.name		= "fc",
 	.create		= vvp_fc_create,
 	.destroy	= vvp_fc_destroy,
 	.info		= vvp_fc_info,
+	.submit		= vvp_fc_submit,
+	.targets	= vvp_fc_targets,
+	.xchg_priv_size	= sizeof(struct vvp_fc_xchg),
 };
 
 int vvp_fc_init(void)

@@ -778,7 +778,8 @@ long vvh_vring_ioctl(struct vvh_dev *dev, unsigned int cmd, void __user *argp)
 		ret = 0;
 		break;
 	case VHOST_SET_VRING_ADDR:
-		ret = vq->private_data ? -EBUSY : vvh_set_vring_addr(vq, argp);
+		/* Allowed while running: QEMU turns used-ring logging on so. */
+		ret = vvh_set_vring_addr(vq, argp);
 		break;
 	case VHOST_SET_VRING_BASE:
 		ret = -EBUSY;
@@ -1164,4 +1165,29 @@ int vvh_copy_to_chain(struct vvh_vq *vq, const struct vvh_chain *chain,
 		skip = 0;
 	}
 	return vvh_log_chain(vq, chain, off, len);
+}
+
+int vvh_copy_from_chain(const struct vvh_chain *chain, size_t off, void *dst,
+			size_t len)
+{
+	const struct iovec *iov = chain->iov;
+	size_t done = 0, skip = off;
+	unsigned int i;
+
+	if (off > chain->out_len || len > chain->out_len - off)
+		return -EINVAL;
+	for (i = 0; i < chain->out && done < len; i++) {
+		size_t n;
+
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		n = min(iov[i].iov_len - skip, len - done);
+		if (copy_from_user(dst + done, iov[i].iov_base + skip, n))
+			return -EFAULT;
+		done += n;
+		skip = 0;
+	}
+	return 0;
 }

@@ -192,6 +192,9 @@ void vvh_vq_error(struct vvh_vq *vq, const char *fmt, ...) __printf(2, 3);
  */
 int vvh_copy_to_chain(struct vvh_vq *vq, const struct vvh_chain *chain,
 		      size_t off, const void *src, size_t len);
+/* Copies from the out part of a chain starting at byte offset off. */
+int vvh_copy_from_chain(const struct vvh_chain *chain, size_t off, void *dst,
+			size_t len);
 /* Marks guest-physical [gpa, gpa + len) dirty in the migration log. */
 int vvh_log_write(struct vvh_vq *vq, u64 gpa, u64 len);
 /* Logs the in part of a chain from byte offset off, len bytes. */

@@ -81,6 +81,8 @@ static long vvp_vport_ioctl(struct file *file, unsigned int cmd,
 	case VHOST_RESET_OWNER:
 		mutex_lock(&vp->dev.mutex);
 		ret = vvh_check_owner(&vp->dev);
+		if (!ret && vp->endpoint)
+			ret = -EBUSY;
 		if (!ret)
 			ret = vvh_dev_reset_owner(&vp->dev);
 		mutex_unlock(&vp->dev.mutex);
@@ -90,7 +92,9 @@ static long vvp_vport_ioctl(struct file *file, unsigned int cmd,
 	}
 
 	mutex_lock(&vp->dev.mutex);
-	ret = vvh_dev_ioctl(&vp->dev, cmd, argp);
+	ret = vvp_scsi_ioctl(vp, cmd, argp);
+	if (ret == -ENOIOCTLCMD)
+		ret = vvh_dev_ioctl(&vp->dev, cmd, argp);
 	if (ret == -ENOIOCTLCMD)
 		ret = vvh_vring_ioctl(&vp->dev, cmd, argp);
 	mutex_unlock(&vp->dev.mutex);
@@ -101,10 +105,11 @@ static int vvp_vport_release(struct inode *inode, struct file *file)
 {
 	struct vvp_vport *vp = file->private_data;
 
+	vvp_scsi_release(vp);
 	vvh_dev_cleanup(&vp->dev);
 	vp->ops->destroy(vp);
 	pr_info("%s: vport deleted\n", vp->name);
-	kfree(vp);
+	kvfree(vp);
 	return 0;
 }
 
@@ -138,7 +143,7 @@ int vvp_vport_create_fd(const struct vhost_vport_create *req)
 		       req->wwpn, req->wwnn);
 		return -EINVAL;
 	}
-	vp = kzalloc(sizeof(*vp), GFP_KERNEL);
+	vp = kvzalloc(sizeof(*vp), GFP_KERNEL);
 	if (!vp)
 		return -ENOMEM;
 	vp->wwpn = req->wwpn;
@@ -147,6 +152,7 @@ int vvp_vport_create_fd(const struct vhost_vport_create *req)
 	for (i = 0; i < VVP_NR_VQS; i++)
 		vp->vqs[i] = &vp->vq_store[i];
 	vvh_dev_init(&vp->dev, vp->vqs, VVP_NR_VQS, vp->name);
+	vvp_scsi_init(vp);
 	vp->ops = &vvp_fc_adapter;
 
 	ret = vp->ops->create(vp, req);
@@ -165,6 +171,6 @@ int vvp_vport_create_fd(const struct vhost_vport_create *req)
 err_destroy:
 	vp->ops->destroy(vp);
 err_free:
-	kfree(vp);
+	kvfree(vp);
 	return ret;
 }

@@ -7,16 +7,69 @@
 #ifndef _VHOST_VPORT_VPORT_H
 #define _VHOST_VPORT_VPORT_H
 
+#include <linux/atomic.h>
+#include <linux/llist.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <uapi/linux/vhost_vport.h>
 
 #include "vhost.h"
+#include "xchg.h"
 
 /* Request queues per vport; queues 0 and 1 are control and event. */
-#define VVP_MAX_IO_VQS		16
+#define VVP_MAX_IO_VQS		128
 #define VVP_NR_VQS		(2 + VVP_MAX_IO_VQS)
+#define VVP_CTL_VQ		0
+#define VVP_EVT_VQ		1
+#define VVP_IO_VQ		2
+
+/* Virtio target ids are one byte of the LUN field. */
+#define VVP_MAX_TARGETS		256
+/* Buffers of one request: headers plus the guest's data segments. */
+#define VVP_MAX_IOV		256
+/* Pinned pages of one request: 4 MiB of data. */
+#define VVP_MAX_PAGES		1024
 
 struct vvp_vport;
+struct vvp_queue;
+
+/*
+ * A request slot: everything one request needs, allocated when the
+ * endpoint is set so the hot path allocates nothing.
+ */
+struct vvp_slot {
+	struct vvp_xchg		x;
+	struct vvp_queue	*q;
+	struct llist_node	done_node;
+	unsigned int		index;
+	unsigned int		head;
+	size_t			data_in;	/* bytes the guest can take */
+	struct vvh_chain	chain;
+	unsigned int		npages;
+	bool			to_guest;	/* pages are written */
+	struct iovec		iov[VVP_MAX_IOV];
+	struct vvh_log_range	log[VVP_MAX_IOV];
+	struct page		*pages[VVP_MAX_PAGES];
+	struct bio_vec		bvec[VVP_MAX_PAGES];
+	/* The adapter's per-exchange area (ops->xchg_priv_size) follows. */
+};
+
+/* Per virtqueue state of the virtio-scsi layer. */
+struct vvp_queue {
+	struct vvp_vport	*vp;
+	struct vvh_vq		*vq;
+	struct vvh_work		kick_work;
+	struct vvh_work		done_work;
+	struct llist_head	done_list;
+	/* Under vq->mutex. */
+	struct vvp_slot		**slots;
+	unsigned int		nslots;
+	unsigned int		*free;		/* stack of free slot indices */
+	unsigned int		nfree;
+	bool			starved;	/* kick waits for a free slot */
+	atomic_t		inflight;	/* submitted, not completed */
+};
 
 /*
  * What an adapter implements.  All callbacks may sleep unless noted.
@@ -35,6 +88,17 @@ struct vvp_adapter_ops {
 	void		(*destroy)(struct vvp_vport *vp);
 	void		(*info)(struct vvp_vport *vp,
 				struct vhost_vport_info *info);
+	/*
+	 * submit:  start an exchange; never sleeps.  Returns 0 when done()
+	 *          will be called, -ENODEV for an unknown target or LUN,
+	 *          -EAGAIN when out of resources for now, another errno for
+	 *          any other refusal (done() is not called then).
+	 * targets: the WWPNs of the FCP target ports now online, at most max.
+	 */
+	int		(*submit)(struct vvp_vport *vp, struct vvp_xchg *x);
+	unsigned int	(*targets)(struct vvp_vport *vp, u64 *wwpns,
+				   unsigned int max);
+	size_t		xchg_priv_size;
 };
 
 struct vvp_vport {
@@ -47,7 +111,22 @@ struct vvp_vport {
 	struct vvh_dev			dev;
 	struct vvh_vq			vq_store[VVP_NR_VQS];
 	struct vvh_vq			*vqs[VVP_NR_VQS];
+	struct vvp_queue		queues[VVP_NR_VQS];
+
+	bool				endpoint;	/* under dev.mutex */
+	u32				events_missed;
+	wait_queue_head_t		drain_wq;
+
+	/* Virtio target id -> remote port WWPN (0 = free); under tgt_lock. */
+	spinlock_t			tgt_lock;
+	u64				tgt[VVP_MAX_TARGETS];
+	u64				tgt_scratch[VVP_MAX_TARGETS];
 };
+
+/* scsi.c: the virtio-scsi layer. */
+void vvp_scsi_init(struct vvp_vport *vp);
+long vvp_scsi_ioctl(struct vvp_vport *vp, unsigned int cmd, void __user *argp);
+void vvp_scsi_release(struct vvp_vport *vp);
 
 /* fc.c: the generic adapter over the FC transport class. */
 extern const struct vvp_adapter_ops vvp_fc_adapter;

@@ -33,6 +33,8 @@ int main(int argc, char **argv)
 	app.add_flag("--no-indirect", g.no_indirect, "do not negotiate INDIRECT_DESC");
 	app.add_option("--timeout-ms", g.timeout_ms, "per-command time-out")->capture_default_str();
 	app.add_option("--record", g.record, "write observations (key = value) to this file");
+	app.add_flag("--resid-unreported", g.resid_unreported,
+		     "the fabric driver reports no residuals (software FCoE): accept 0");
 
 	auto *abi = app.add_subcommand("abi", "ioctl-level checks of the vhost-scsi ABI");
 	SmokeOpts so;

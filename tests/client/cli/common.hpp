@@ -32,6 +32,10 @@ struct Global {
 	int timeout_ms = 10000; // per command
 	std::string record;	// write observations here
 	bool verbose = false;
+	// The backend's fabric driver never reports residuals (software FCoE:
+	// libfc keeps them to itself on 6.1 and 6.12): a zero residual where
+	// one is due is observed, not failed.
+	bool resid_unreported = false;
 };
 
 // The device named by --fd or --dev. --fd can be used once per process.
