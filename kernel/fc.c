@@ -492,6 +492,9 @@ static int vvp_fc_create(struct vvp_vport *vp,
 		if (!p->vshost)
 			ret = -EIO;
 	}
+	/* The transport scans new remote ports on the host's work queue. */
+	if (!ret)
+		scsi_flush_work(p->vshost);
 	if (ret) {
 		pr_err("wwpn 0x%016llx: %s\n", req->wwpn, vvp_login_error(ret));
 		goto err_terminate;

@@ -49,7 +49,8 @@ subprocess.run([vsclient, "--fd", str(fd), "--wwpn", "naa.210000005a000001",
                pass_fds=(fd,), check=True)
 os.close(fd)
 print("\nvport fd closed: the vport is logged out and deleted")
-fd = vvp.create(0x210000005a000002, 0x200000005a000002)
+fd = vvp.create(0x210000005a000002, 0x200000005a000002, vvp.PARENT_NAME,
+                parent_name=parent)
 print("\n### a second vport (21:00:00:00:5a:00:00:02); vsclient rw: verified I/O, 2 queues x 8")
 subprocess.run([vsclient, "--fd", str(fd), "--wwpn", "naa.210000005a000002",
                 "--tpgt", "0", "--target", "0", "rw", "--queues", "2", "--depth", "8",
