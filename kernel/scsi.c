@@ -305,6 +305,32 @@ static enum dma_data_direction vvp_cdb_dir(const u8 *cdb)
 	}
 }
 
+/*
+ * Takes the next well-formed chain into slot s.  Malformed chains are
+ * returned unanswered (the error eventfd has fired) and skipped.  Returns
+ * the head, or -1 when the ring is empty (with notifications re-enabled) or
+ * broken.
+ */
+static int vvp_next_chain(struct vvh_vq *vq, struct vvp_slot *s)
+{
+	int head, bad;
+
+	for (;;) {
+		head = vvh_get_chain(vq, &s->chain, &bad);
+		if (head >= 0 && head < vq->num)
+			return head;
+		if (head == vq->num) {
+			if (!vvh_enable_notify(vq))
+				return -1;
+			vvh_disable_notify(vq);
+			continue;
+		}
+		if (bad < 0)
+			return -1;
+		vvh_add_used(vq, bad, 0);
+	}
+}
+
 /* Handles one command; answers it at once unless it went to the fabric. */
 static void vvp_handle_cmd(struct vvp_queue *q, struct vvp_slot *s)
 {
@@ -410,7 +436,7 @@ static void vvp_io_kick(struct vvh_work *work)
 	struct vvh_vq *vq = q->vq;
 	unsigned int budget = VVP_KICK_BUDGET;
 	struct vvp_slot *s;
-	int head, bad;
+	int head;
 
 	mutex_lock(&vq->mutex);
 	if (!vq->private_data)
@@ -423,20 +449,9 @@ static void vvp_io_kick(struct vvh_work *work)
 			break;
 		}
 		s = q->slots[q->free[q->nfree - 1]];
-		head = vvh_get_chain(vq, &s->chain, &bad);
-		if (head == vq->num) {
-			if (!vvh_enable_notify(vq))
-				break;
-			vvh_disable_notify(vq);
-			continue;
-		}
-		if (head < 0) {
-			/* Malformed: return it unanswered, serve the rest. */
-			if (bad < 0)
-				break;
-			vvh_add_used(vq, bad, 0);
-			continue;
-		}
+		head = vvp_next_chain(vq, s);
+		if (head < 0)
+			break;
 		q->nfree--;
 		s->head = head;
 		vvp_handle_cmd(q, s);
@@ -507,7 +522,7 @@ static void vvp_ctl_kick(struct vvh_work *work)
 	struct vvh_vq *vq = q->vq;
 	unsigned int budget = VVP_KICK_BUDGET;
 	struct vvp_slot *s;
-	int head, bad;
+	int head;
 
 	mutex_lock(&vq->mutex);
 	if (!vq->private_data || !q->nslots)
@@ -515,19 +530,9 @@ static void vvp_ctl_kick(struct vvh_work *work)
 	s = q->slots[0];
 	vvh_disable_notify(vq);
 	while (budget--) {
-		head = vvh_get_chain(vq, &s->chain, &bad);
-		if (head == vq->num) {
-			if (!vvh_enable_notify(vq))
-				break;
-			vvh_disable_notify(vq);
-			continue;
-		}
-		if (head < 0) {
-			if (bad < 0)
-				break;
-			vvh_add_used(vq, bad, 0);
-			continue;
-		}
+		head = vvp_next_chain(vq, s);
+		if (head < 0)
+			break;
 		vvp_ctl_handle(q, &s->chain, head);
 	}
 	if (budget == UINT_MAX)
@@ -551,25 +556,16 @@ static void vvp_evt_kick(struct vvh_work *work)
 	struct vvp_vport *vp = q->vp;
 	struct vvh_vq *vq = q->vq;
 	struct vvp_slot *s;
-	int head, bad;
+	int head;
 
 	mutex_lock(&vq->mutex);
 	if (!vq->private_data || !q->nslots)
 		goto out;
 	s = q->slots[0];
 	while (READ_ONCE(vp->events_missed)) {
-		head = vvh_get_chain(vq, &s->chain, &bad);
-		if (head == vq->num) {
-			if (!vvh_enable_notify(vq))
-				break;
-			continue;
-		}
-		if (head < 0) {
-			if (bad < 0)
-				break;
-			vvh_add_used(vq, bad, 0);
-			continue;
-		}
+		head = vvp_next_chain(vq, s);
+		if (head < 0)
+			break;
 		if (s->chain.out_len || s->chain.in_len < sizeof(ev)) {
 			vvh_vq_error(vq, "event buffer of %zu bytes, want %zu",
 				     s->chain.in_len, sizeof(ev));

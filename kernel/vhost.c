@@ -1142,52 +1142,53 @@ bool vvh_enable_notify(struct vvh_vq *vq)
 	return le16_to_cpu((__force __le16)vidx) != vq->avail_idx;
 }
 
+/*
+ * Copies between a kernel buffer and len bytes of iovecs, from byte offset
+ * off of the iovecs: to the iovecs when to_user, else from them.
+ */
+static int vvh_copy_iov(const struct iovec *iov, unsigned int n, size_t off,
+			void *buf, size_t len, bool to_user)
+{
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0; i < n && done < len; i++) {
+		size_t chunk;
+
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		chunk = min(iov[i].iov_len - off, len - done);
+		if (to_user ?
+		    copy_to_user(iov[i].iov_base + off, buf + done, chunk) :
+		    copy_from_user(buf + done, iov[i].iov_base + off, chunk))
+			return -EFAULT;
+		done += chunk;
+		off = 0;
+	}
+	return 0;
+}
+
 int vvh_copy_to_chain(struct vvh_vq *vq, const struct vvh_chain *chain,
 		      size_t off, const void *src, size_t len)
 {
-	const struct iovec *iov = chain->iov + chain->out;
-	size_t done = 0, skip = off;
-	unsigned int i;
+	int ret;
 
 	if (off > chain->in_len || len > chain->in_len - off)
 		return -ENOSPC;
-	for (i = 0; i < chain->in && done < len; i++) {
-		size_t n;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		n = min(iov[i].iov_len - skip, len - done);
-		if (copy_to_user(iov[i].iov_base + skip, src + done, n))
-			return -EFAULT;
-		done += n;
-		skip = 0;
-	}
+	ret = vvh_copy_iov(chain->iov + chain->out, chain->in, off,
+			   (void *)src, len, true);
+	if (ret)
+		return ret;
 	return vvh_log_chain(vq, chain, off, len);
 }
 
 int vvh_copy_from_chain(const struct vvh_chain *chain, size_t off, void *dst,
 			size_t len)
 {
-	const struct iovec *iov = chain->iov;
-	size_t done = 0, skip = off;
-	unsigned int i;
-
 	if (off > chain->out_len || len > chain->out_len - off)
 		return -EINVAL;
-	for (i = 0; i < chain->out && done < len; i++) {
-		size_t n;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		n = min(iov[i].iov_len - skip, len - done);
-		if (copy_from_user(dst + done, iov[i].iov_base + skip, n))
-			return -EFAULT;
-		done += n;
-		skip = 0;
-	}
-	return 0;
+	return vvh_copy_iov(chain->iov, chain->out, off, dst, len, false);
 }
+
