@@ -427,6 +427,26 @@ static void vvp_fc_forget(struct vvp_fc_port *p)
 	spin_unlock(&vvp_fc_lock);
 }
 
+/*
+ * Once logged in: takes the vport's own host, pins its driver (our host
+ * reference may outlive the driver's own, and the host's release calls into
+ * the driver), and lets the transport finish scanning the remote ports on
+ * the host's work queue, so the LUNs exist when the fd is handed out.
+ */
+static int vvp_fc_take_host(struct vvp_fc_port *p)
+{
+	p->vshost = vvp_vport_shost(p->fcv);
+	if (!p->vshost)
+		return -EIO;
+	if (!try_module_get(p->vshost->hostt->module)) {
+		scsi_host_put(p->vshost);
+		p->vshost = NULL;
+		return -EIO;
+	}
+	scsi_flush_work(p->vshost);
+	return 0;
+}
+
 static int vvp_fc_create(struct vvp_vport *vp,
 			 const struct vhost_vport_create *req)
 {
@@ -487,14 +507,8 @@ static int vvp_fc_create(struct vvp_vport *vp,
 	p->fcv = fcv;
 
 	ret = vvp_wait_login(fcv, timeout);
-	if (!ret) {
-		p->vshost = vvp_vport_shost(fcv);
-		if (!p->vshost)
-			ret = -EIO;
-	}
-	/* The transport scans new remote ports on the host's work queue. */
 	if (!ret)
-		scsi_flush_work(p->vshost);
+		ret = vvp_fc_take_host(p);
 	if (ret) {
 		pr_err("wwpn 0x%016llx: %s\n", req->wwpn, vvp_login_error(ret));
 		goto err_terminate;
@@ -519,6 +533,7 @@ static void vvp_fc_destroy(struct vvp_vport *vp)
 	struct vvp_fc_port *p = vp->adapter;
 
 	vvp_fc_terminate(p);
+	module_put(p->vshost->hostt->module);
 	scsi_host_put(p->vshost);
 	put_device(&p->fcv->dev);
 	vvp_fc_forget(p);
