@@ -69,6 +69,67 @@ static void vvp_refresh_targets(struct vvp_vport *vp)
 	spin_unlock(&vp->tgt_lock);
 }
 
+/* Called with dev.mutex held. */
+static long vvp_get_targets(struct vvp_vport *vp, void __user *argp)
+{
+	struct vhost_vport_targets __user *ut = argp;
+	struct vhost_vport_target t = {};
+	u32 count = 0;
+	unsigned int id;
+
+	for (id = 0; id < VVP_MAX_TARGETS; id++) {
+		spin_lock(&vp->tgt_lock);
+		t.wwpn = vp->tgt[id];
+		spin_unlock(&vp->tgt_lock);
+		if (!t.wwpn)
+			continue;
+		t.id = id;
+		if (copy_to_user(&ut->target[count], &t, sizeof(t)))
+			return -EFAULT;
+		count++;
+	}
+	if (put_user(count, &ut->count) || put_user(0U, &ut->reserved))
+		return -EFAULT;
+	return 0;
+}
+
+/* Called with dev.mutex held; the new table is built in the scratch list. */
+static long vvp_set_targets(struct vvp_vport *vp, void __user *argp)
+{
+	struct vhost_vport_targets __user *ut = argp;
+	u64 *table = vp->tgt_scratch;
+	struct vhost_vport_target t;
+	u32 count, reserved, i = 0, j;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (vp->endpoint)
+		return -EBUSY;
+	if (get_user(count, &ut->count) || get_user(reserved, &ut->reserved))
+		return -EFAULT;
+	if (count > VHOST_VPORT_MAX_TARGETS || reserved)
+		goto err_inval;
+	memset(table, 0, sizeof(vp->tgt_scratch));
+	for (i = 0; i < count; i++) {
+		if (copy_from_user(&t, &ut->target[i], sizeof(t)))
+			return -EFAULT;
+		if (!t.wwpn || t.flags || t.id >= VVP_MAX_TARGETS || table[t.id])
+			goto err_inval;
+		for (j = 0; j < VVP_MAX_TARGETS; j++)
+			if (table[j] == t.wwpn)
+				goto err_inval;
+		table[t.id] = t.wwpn;
+	}
+	spin_lock(&vp->tgt_lock);
+	memcpy(vp->tgt, table, sizeof(vp->tgt));
+	spin_unlock(&vp->tgt_lock);
+	return 0;
+
+err_inval:
+	pr_err("%s: invalid target table (entry %u of %u)\n", vp->name, i, count);
+	return -EINVAL;
+}
+
 static u64 vvp_target_wwpn(struct vvp_vport *vp, u8 id)
 {
 	u64 wwpn;
@@ -715,6 +776,12 @@ long vvp_scsi_ioctl(struct vvp_vport *vp, unsigned int cmd, void __user *argp)
 {
 	u32 missed;
 
+	/* The target table is the management's, not the owner's. */
+	if (cmd == VHOST_VPORT_GET_TARGETS)
+		return vvp_get_targets(vp, argp);
+	if (cmd == VHOST_VPORT_SET_TARGETS)
+		return vvp_set_targets(vp, argp);
+
 	switch (cmd) {
 	case VHOST_SCSI_SET_ENDPOINT:
 	case VHOST_SCSI_CLEAR_ENDPOINT:
@@ -750,6 +817,14 @@ void vvp_scsi_release(struct vvp_vport *vp)
 {
 	mutex_lock(&vp->dev.mutex);
 	vvp_stop(vp);
+	mutex_unlock(&vp->dev.mutex);
+}
+
+/* Once the vport is logged in: number the remote ports it sees. */
+void vvp_scsi_start(struct vvp_vport *vp)
+{
+	mutex_lock(&vp->dev.mutex);
+	vvp_refresh_targets(vp);
 	mutex_unlock(&vp->dev.mutex);
 }
 

@@ -158,6 +158,7 @@ int vvp_vport_create_fd(const struct vhost_vport_create *req)
 	ret = vp->ops->create(vp, req);
 	if (ret)
 		goto err_free;
+	vvp_scsi_start(vp);
 	fd = anon_inode_getfd("[vhost-vport]", &vvp_vport_fops, vp,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

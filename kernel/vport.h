@@ -125,6 +125,7 @@ struct vvp_vport {
 
 /* scsi.c: the virtio-scsi layer. */
 void vvp_scsi_init(struct vvp_vport *vp);
+void vvp_scsi_start(struct vvp_vport *vp);
 long vvp_scsi_ioctl(struct vvp_vport *vp, unsigned int cmd, void __user *argp);
 void vvp_scsi_release(struct vvp_vport *vp);
 

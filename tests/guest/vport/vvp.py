@@ -65,3 +65,49 @@ def expect_errno(want, fn, *args, **kwargs):
         return
     os.close(fd)
     raise AssertionError(f"expected {errno.errorcode[want]}, but it succeeded")
+
+
+_TARGET = struct.Struct("<QII")
+MAX_TARGETS = 256
+_TARGETS_SIZE = 8 + MAX_TARGETS * _TARGET.size
+GET_TARGETS = _ioc(IOC_READ, 0xE3, _TARGETS_SIZE)
+SET_TARGETS = _ioc(IOC_WRITE, 0xE4, _TARGETS_SIZE)
+
+
+def get_targets(fd):
+    """The target table as {id: wwpn}."""
+    # A mutable buffer: ioctl() takes immutable ones of 1 KiB at most.
+    raw = bytearray(_TARGETS_SIZE)
+    fcntl.ioctl(fd, GET_TARGETS, raw)
+    count, _ = struct.unpack_from("<II", raw)
+    table = {}
+    for i in range(count):
+        wwpn, tid, _ = _TARGET.unpack_from(raw, 8 + i * _TARGET.size)
+        table[tid] = wwpn
+    return table
+
+
+def set_targets(fd, entries, count=None, reserved=0):
+    """Sets the table from [(id, wwpn, flags)]; count may lie on purpose."""
+    buf = bytearray(_TARGETS_SIZE)
+    struct.pack_into("<II", buf, 0, len(entries) if count is None else count, reserved)
+    for i, (tid, wwpn, flags) in enumerate(entries[:MAX_TARGETS]):
+        _TARGET.pack_into(buf, 8 + i * _TARGET.size, wwpn, tid, flags)
+    fcntl.ioctl(fd, SET_TARGETS, buf)
+
+
+# The bits of <linux/vhost.h> the tests need without a full client.
+VHOST_SET_OWNER = _ioc(0, 0x01, 0)
+_SCSI_TARGET = struct.Struct("<i224sHH")
+VHOST_SCSI_SET_ENDPOINT = _ioc(IOC_WRITE, 0x40, _SCSI_TARGET.size)
+VHOST_SCSI_CLEAR_ENDPOINT = _ioc(IOC_WRITE, 0x41, _SCSI_TARGET.size)
+
+
+def set_owner(fd):
+    fcntl.ioctl(fd, VHOST_SET_OWNER, 0)
+
+
+def endpoint(fd, wwpn, on=True):
+    arg = _SCSI_TARGET.pack(0, f"naa.{wwpn:016x}".encode(), 0, 0)
+    fcntl.ioctl(fd, VHOST_SCSI_SET_ENDPOINT if on else VHOST_SCSI_CLEAR_ENDPOINT,
+                bytearray(arg))

@@ -82,4 +82,33 @@ struct vhost_vport_info {
 
 #define VHOST_VPORT_GET_INFO	_IOR(VHOST_VPORT_IOC_TYPE, 0xE2, struct vhost_vport_info)
 
+/*
+ * On a vport fd: the table that maps virtio target ids (byte 1 of the
+ * virtio-scsi LUN field) to remote-port WWPNs.  Ports get the lowest free id
+ * when the vport logs in and when the endpoint is set; an id stays with its
+ * WWPN for the life of the fd, so a port that leaves and returns keeps it.
+ *
+ * GET returns every assigned id.  SET (needs CAP_SYS_ADMIN, and no endpoint:
+ * EBUSY otherwise) replaces the table, e.g. on a migration target so that the
+ * guest's targets map as on the source; EINVAL for a count over
+ * VHOST_VPORT_MAX_TARGETS, an id over 255, a zero WWPN, a WWPN or id given
+ * twice, or non-zero flags/reserved.
+ */
+#define VHOST_VPORT_MAX_TARGETS		256
+
+struct vhost_vport_target {
+	__u64	wwpn;
+	__u32	id;
+	__u32	flags;			/* none defined: 0 */
+};
+
+struct vhost_vport_targets {
+	__u32	count;
+	__u32	reserved;		/* must be 0 */
+	struct vhost_vport_target target[VHOST_VPORT_MAX_TARGETS];
+};
+
+#define VHOST_VPORT_GET_TARGETS	_IOR(VHOST_VPORT_IOC_TYPE, 0xE3, struct vhost_vport_targets)
+#define VHOST_VPORT_SET_TARGETS	_IOW(VHOST_VPORT_IOC_TYPE, 0xE4, struct vhost_vport_targets)
+
 #endif /* _UAPI_LINUX_VHOST_VPORT_H */
