@@ -36,10 +36,11 @@ Fcf::Fcf(Config cfg, Mac fcf_mac, SendFn send, std::unique_ptr<Offload> offload)
 {
 	advertiser_ = std::jthread([this](std::stop_token st) {
 		std::unique_lock lk(adv_mu_);
-		do {
+		while (!st.stop_requested()) {
 			send_advertisement(all_enode_macs, false);
-		} while (!adv_cv_.wait_for(lk, st, std::chrono::milliseconds(cfg_.fka_ms / 2),
-					   [] { return false; }));
+			adv_cv_.wait_for(lk, st, std::chrono::milliseconds(cfg_.fka_ms / 2),
+					 [] { return false; });
+		}
 	});
 }
 
