@@ -26,7 +26,7 @@ run --resid-unreported smoke
 run rw --queues 2 --depth 8 --count 400 --verify
 run rw --queues 4 --depth 16 --count 800 --threads 2 --max-segs 64 --verify
 run rw --queues 1 --depth 4 --count 100 --max-blocks 2048 --direct --verify
-run hostile --record /tmp/hostile.txt || { cat /tmp/hostile.txt; false; }
+run hostile --settle-ms 3000 --record /tmp/hostile.txt || { cat /tmp/hostile.txt; false; }
 # Unlike the in-tree driver, every byte the device writes is logged.
 run dirtylog --expect-data yes --expect-resp yes
 run teardown --mode close
