@@ -562,6 +562,11 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 		auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.settle_ms);
 		auto grace_end = deadline;
 		bool in_grace = false;
+		// The in-tree driver sends a pending event once per kick it sees, and
+		// two kicks close together reach it as one: on the event queue, kick
+		// again while the follow-up is still out, as a guest adding buffers
+		// would, so the outcome does not depend on timing.
+		auto next_kick = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
 		for (;;) {
 			while (auto u = q.reap()) {
 				if (u->id == fu)
@@ -583,6 +588,13 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 			auto end = in_grace ? grace_end : deadline;
 			if (now >= end)
 				break;
+			if (hc->on == On::Evt && !fu_done) {
+				if (now >= next_kick) {
+					q.publish(true);
+					next_kick = now + std::chrono::milliseconds(250);
+				}
+				end = std::min(end, next_kick);
+			}
 			q.wait(static_cast<int>(
 				std::chrono::duration_cast<std::chrono::milliseconds>(end - now).count() + 1));
 		}
