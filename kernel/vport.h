@@ -31,8 +31,36 @@
 /* Pinned pages of one request: 4 MiB of data. */
 #define VVP_MAX_PAGES		1024
 
+/* Pending guest events a vport keeps while the guest has no buffer. */
+#define VVP_EVQ_LEN		64
+
 struct vvp_vport;
 struct vvp_queue;
+
+/*
+ * What happens to a vport, reported by its adapter (and the core) through
+ * vvp_vport_event(): the guest's event queue gets the LUN events, netlink
+ * listeners all of them.
+ */
+enum vvp_event {
+	VVP_EV_VPORT_CREATED,
+	VVP_EV_VPORT_DELETED,
+	VVP_EV_LOGIN_ONLINE,
+	VVP_EV_LOGIN_OFFLINE,
+	VVP_EV_RPORT_ADDED,
+	VVP_EV_RPORT_REMOVED,
+	VVP_EV_LUN_ADDED,
+	VVP_EV_LUN_REMOVED,
+	VVP_EV_LINK_DOWN,
+	VVP_EV_LINK_UP,
+};
+
+/* A LUN event waiting for an event buffer of the guest. */
+struct vvp_evt {
+	u64			wwpn;
+	u64			lun;
+	bool			removed;
+};
 
 /*
  * A request slot: everything one request needs, allocated when the
@@ -98,6 +126,14 @@ struct vvp_adapter_ops {
 	int		(*submit)(struct vvp_vport *vp, struct vvp_xchg *x);
 	unsigned int	(*targets)(struct vvp_vport *vp, u64 *wwpns,
 				   unsigned int max);
+	/*
+	 * tmf:     run a task-management function on (target, LUN); tag
+	 *          names the task for ABORT_TASK and QUERY_TASK.  Sleeps,
+	 *          possibly for seconds; returns once the function is over
+	 *          (an aborted task has been completed through done()).
+	 */
+	enum vvp_tmf_result (*tmf)(struct vvp_vport *vp, enum vvp_tmf fn,
+				   u64 target_wwpn, u64 lun, u64 tag);
 	size_t		xchg_priv_size;
 };
 
@@ -115,6 +151,17 @@ struct vvp_vport {
 
 	bool				endpoint;	/* under dev.mutex */
 	u32				events_missed;
+
+	/*
+	 * LUN events for the guest, under evq_lock (any context).  Queued
+	 * only while hotplug is on (endpoint set, VIRTIO_SCSI_F_HOTPLUG
+	 * acked); an event that finds the ring full is counted as missed.
+	 */
+	spinlock_t			evq_lock;
+	bool				hotplug;
+	unsigned int			evq_head;	/* next to send */
+	unsigned int			evq_len;
+	struct vvp_evt			evq[VVP_EVQ_LEN];
 	wait_queue_head_t		drain_wq;
 
 	/* Virtio target id -> remote port WWPN (0 = free); under tgt_lock. */
@@ -129,6 +176,9 @@ void vvp_scsi_start(struct vvp_vport *vp);
 long vvp_scsi_ioctl(struct vvp_vport *vp, unsigned int cmd, void __user *argp);
 void vvp_scsi_release(struct vvp_vport *vp);
 
+void vvp_scsi_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
+		    u64 lun);
+
 /* fc.c: the generic adapter over the FC transport class. */
 extern const struct vvp_adapter_ops vvp_fc_adapter;
 int vvp_fc_init(void);
@@ -136,5 +186,11 @@ void vvp_fc_exit(void);
 
 /* vport.c: the vport fd. */
 int vvp_vport_create_fd(const struct vhost_vport_create *req);
+/*
+ * Reports an event of the vport; @wwpn names the remote port and @lun the
+ * LUN where the event has them.  Any context, never sleeps.
+ */
+void vvp_vport_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
+		     u64 lun);
 
 #endif /* _VHOST_VPORT_VPORT_H */
