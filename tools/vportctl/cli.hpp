@@ -32,11 +32,15 @@ struct Context {
 	bool json = false;             // -j/--json
 	bool pretty = false;           // -p/--pretty (indented JSON)
 	std::string sysfs_root = "/sys"; // --sysfs-root (hidden, for tests)
+	std::string state_dir;         // --state-dir; empty: $VPORT_STATE_DIR or the default
+	std::string control_device = "/dev/vhost-vport"; // --control-device (hidden, for tests)
 	std::function<int()> action;   // set by the chosen subcommand's callback
 };
 
 // Each command group adds its subcommands to the top-level app.
 void add_hba_commands(CLI::App &app, Context &ctx);
 void add_wwn_commands(CLI::App &app, Context &ctx);
+void add_define_commands(CLI::App &app, Context &ctx);
+void add_qemu_commands(CLI::App &app, Context &ctx);
 
 } // namespace vportctl

@@ -22,6 +22,9 @@ int main(int argc, char **argv)
 	app.add_flag("-j,--json", ctx.json, "Print JSON instead of text");
 	app.add_flag("-p,--pretty", ctx.pretty, "Indent JSON output");
 	app.add_option("--sysfs-root", ctx.sysfs_root, "Read sysfs from this folder (tests)")->group("");
+	app.add_option("--control-device", ctx.control_device, "Create vports through this device (tests)")->group("");
+	app.add_option("--state-dir", ctx.state_dir,
+		       "Folder of the persistent definitions (default $VPORT_STATE_DIR, else /etc/vhost-vport/vports)");
 	app.set_version_flag("-V,--version", std::string("vportctl ") + vport::version());
 	app.failure_message([](const CLI::App *, const CLI::Error &e) {
 		return std::string(e.what()) + "\nTry 'vportctl --help'.\n";
@@ -29,6 +32,8 @@ int main(int argc, char **argv)
 
 	add_hba_commands(app, ctx);
 	add_wwn_commands(app, ctx);
+	add_define_commands(app, ctx);
+	add_qemu_commands(app, ctx);
 
 	try {
 		app.parse(argc, argv);
