@@ -20,7 +20,7 @@ cases=(
 	help wwn-parse wwn-parse-invalid wwn-parse-malformed
 	wwn-pair wwn-pair-in-use wwn-pair-errors
 	define-round-trip define-state-dir define-errors define-corrupt
-	exec-errors exec-no-module help-new
+	exec-errors exec-no-module help-new man-page completion
 )
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${cases[@]}"; exit 0; fi
 (($# == 2)) || { echo "usage: $0 VPORTCTL CASE | --list" >&2; exit 2; }
@@ -341,6 +341,48 @@ help-new)
 	done
 	run exec --help; grep -qF '{fd:DEF}' "$tmp/out" || fail "exec --help does not explain {fd:DEF}"
 	run attach --help; grep -qF -- '--prop' "$tmp/out" || fail "attach --help lacks --prop" ;;
+man-page)
+	# Every subcommand of --help has a section in the man page, which
+	# renders without warnings.
+	man=$here/../../tools/vportctl/vportctl.8
+	run --help
+	for sub in $(sed -n '/^Subcommands:/,/^$/p' "$tmp/out" | awk 'NR > 1 && NF { print $1 }'); do
+		grep -q "^\.SS $sub" "$man" || fail "vportctl.8 has no section for $sub"
+	done
+	for sub in "hba list" "hba show" "wwn parse" "wwn pair" "vport list"; do
+		grep -q "^\.SS $sub" "$man" || fail "vportctl.8 has no section for $sub"
+	done
+	if command -v groff >/dev/null; then
+		LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$man" 2>"$tmp/warn"
+		[[ ! -s $tmp/warn ]] || fail "groff warnings: $(cat "$tmp/warn")"
+	fi ;;
+completion)
+	# The completion script with bash-completion's helpers stubbed.
+	mkdir -p "$tmp/state"
+	echo '{}' >"$tmp/state/vm1-a.json"
+	echo '{}' >"$tmp/state/vm2.json"
+	complete_words() { # WORDS...: the candidates for the last word
+		bash -c '
+			_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]};
+				words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+			_filedir() { COMPREPLY=(FILES); }
+			_command_offset() { COMPREPLY=(COMMAND@$1); }
+			complete() { :; }
+			source "$1"; shift
+			COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+			_vportctl
+			echo "${COMPREPLY[*]}"' x "$here/../../tools/vportctl/vportctl.bash-completion" "$@"
+	}
+	export VPORT_STATE_DIR=$tmp/state
+	[[ $(complete_words vportctl "") == *"define"*"attach"* ]] || fail "top level: $(complete_words vportctl "")"
+	[[ $(complete_words vportctl de) == "define defined detach" ]] || fail "de: $(complete_words vportctl de)"
+	[[ $(complete_words vportctl exec --vport "") == "vm1-a vm2" ]] || fail "--vport: $(complete_words vportctl exec --vport "")"
+	[[ $(complete_words vportctl undefine v) == "vm1-a vm2" ]] || fail "undefine"
+	[[ $(complete_words vportctl --state-dir /nowhere undefine "") == "" ]] || fail "--state-dir ignored"
+	[[ $(complete_words vportctl exec --vport vm2 -- qemu) == "COMMAND@5" ]] || fail "after --"
+	[[ $(complete_words vportctl attach --q) == "--qmp" ]] || fail "attach --q"
+	[[ $(complete_words vportctl wwn "") == "parse pair" ]] || fail "wwn"
+	[[ $(complete_words vportctl wwn pair --p) == "--prefix --pretty" ]] || fail "wwn pair --p: $(complete_words vportctl wwn pair --p)" ;;
 *)
 	echo "unknown case $case" >&2; exit 2 ;;
 esac
