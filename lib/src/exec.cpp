@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <linux/close_range.h>
 #include <set>
 #include <unistd.h>
 
@@ -100,6 +102,26 @@ std::vector<std::string> substitute_placeholders(const std::vector<std::string> 
 
 void inherit_only(const std::vector<int> &keep)
 {
+	for (int fd : keep) {
+		if (fd <= 2 || ::fcntl(fd, F_GETFD) < 0) {
+			int err = fd <= 2 ? EINVAL : errno;
+			throw SystemError("fd " + std::to_string(fd) + " to pass on: " + errno_text(err), err);
+		}
+	}
+	// Linux 5.11+: one call marks every fd above 2; then unmark the kept ones.
+	if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+		for (int fd : keep) {
+			int flags = ::fcntl(fd, F_GETFD);
+			if (flags < 0 || ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+				int err = errno;
+				throw SystemError("fd " + std::to_string(fd) + ": F_SETFD: " + errno_text(err), err);
+			}
+		}
+		return;
+	}
+	// Older kernels: walk /proc/self/fd.
+	if (!std::filesystem::exists("/proc/self/fd"))
+		throw SystemError("cannot list this process's fds: /proc is not mounted and close_range() failed", ENOENT);
 	std::vector<int> fds;
 	for (const auto &name : detail::list_dir("/proc/self/fd")) {
 		auto n = detail::parse_u64(name);
@@ -115,13 +137,6 @@ void inherit_only(const std::vector<int> &keep)
 		if (want != flags && ::fcntl(fd, F_SETFD, want) < 0) {
 			int err = errno;
 			throw SystemError("fd " + std::to_string(fd) + ": F_SETFD: " + errno_text(err), err);
-		}
-	}
-	for (int fd : keep) {
-		int flags = ::fcntl(fd, F_GETFD);
-		if (flags < 0) {
-			int err = errno;
-			throw SystemError("fd " + std::to_string(fd) + " to pass on: " + errno_text(err), err);
 		}
 	}
 }
