@@ -316,7 +316,15 @@ exec-errors)
 	stderr_has "no vport given"
 	run "${C[@]}" exec "${W[@]}"; expect_rc 2
 	run "${C[@]}" exec "${W[@]}" --parent 5 -- sh {fd}; expect_rc 2
-	stderr_has "not a SCSI host name" ;;
+	stderr_has "not a SCSI host name"
+	# QEMU's own options after -- are not vportctl's, even after the
+	# multi-valued --vport: the command line is good, the vport creation
+	# (bogus control device) is what fails.
+	run "${C[@]}" exec --vport d1 -- qemu-system-x86_64 -S -j -device vhost-scsi-pci,wwpn={wwpn},vhostfd={fd} --help
+	expect_rc 1
+	stderr_has "no such device (is the vhost_vport module loaded?)"
+	run hba list -- x; expect_rc 2
+	stderr_has "only for exec" ;;
 exec-no-module)
 	# The vport cannot be created: exit 1 with the reason, nothing executed.
 	run --control-device "$tmp/no-device" exec --wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01 \

@@ -10,6 +10,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vportctl {
 
@@ -34,6 +35,8 @@ struct Context {
 	std::string sysfs_root = "/sys"; // --sysfs-root (hidden, for tests)
 	std::string state_dir;         // --state-dir; empty: $VPORT_STATE_DIR or the default
 	std::string control_device = "/dev/vhost-vport"; // --control-device (hidden, for tests)
+	std::vector<std::string> after_dashdash; // the words after "--" (exec's command)
+	bool has_dashdash = false;
 	std::function<int()> action;   // set by the chosen subcommand's callback
 };
 

@@ -9,6 +9,8 @@
 #include <vport/version.hpp>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 using namespace vportctl;
 
@@ -35,8 +37,23 @@ int main(int argc, char **argv)
 	add_define_commands(app, ctx);
 	add_qemu_commands(app, ctx);
 
+	// Everything after the first "--" is exec's command, given to no parser:
+	// CLI11 would otherwise still read QEMU's "-S" or "-device" as options
+	// of ours after a multi-value option.
+	std::vector<std::string> args;
+	for (int i = argc - 1; i > 0; i--)
+		args.emplace_back(argv[i]);
+	for (int i = 1; i < argc; i++) {
+		if (std::string(argv[i]) == "--") {
+			ctx.has_dashdash = true;
+			ctx.after_dashdash.assign(argv + i + 1, argv + argc);
+			// CLI11 takes the words in reverse order.
+			args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(ctx.after_dashdash.size() + 1));
+			break;
+		}
+	}
 	try {
-		app.parse(argc, argv);
+		app.parse(args);
 	} catch (const CLI::CallForHelp &e) {
 		return app.exit(e);
 	} catch (const CLI::CallForAllHelp &e) {
@@ -49,6 +66,10 @@ int main(int argc, char **argv)
 		return exit_usage;
 	}
 
+	if (ctx.has_dashdash && !app.got_subcommand("exec")) {
+		std::cerr << "vportctl: '--' and a command after it are only for exec\nTry 'vportctl --help'.\n";
+		return exit_usage;
+	}
 	try {
 		return ctx.action ? ctx.action() : exit_usage;
 	} catch (const UsageError &e) {

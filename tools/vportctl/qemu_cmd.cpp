@@ -197,15 +197,21 @@ void add_qemu_commands(CLI::App &app, Context &ctx)
 			"Create vports and exec a command (QEMU) with their fds: {fd} or {fd:DEF} in its arguments become "
 			"the fd numbers, {wwpn} or {wwpn:DEF} the WWPNs as naa.<hex>; only those fds are inherited");
 		cmd->add_option("--vport", *defs, "A persistent definition to create (repeatable; {fd:DEF})")
+			->expected(1)
+			->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
 			->group("Vport");
 		add_create_options(cmd, *o, true);
 		cmd->add_option("COMMAND", *command,
 				"After --: the command and its arguments, e.g. -- qemu-system-x86_64 ... "
-				"-device vhost-scsi-pci,wwpn={wwpn},vhostfd={fd}")
-			->required();
+				"-device vhost-scsi-pci,wwpn={wwpn},vhostfd={fd}");
 		cmd->footer("A vport lives as long as its fd: it goes when the command (QEMU) exits.");
 		cmd->callback([&ctx, o, defs, command] {
-			ctx.action = [&ctx, o, defs, command] { return do_exec(ctx, *defs, *o, *command); };
+			ctx.action = [&ctx, o, defs, command] {
+				// main() keeps what follows "--" away from the parser.
+				auto cmdline = *command;
+				cmdline.insert(cmdline.end(), ctx.after_dashdash.begin(), ctx.after_dashdash.end());
+				return do_exec(ctx, *defs, *o, cmdline);
+			};
 		});
 	}
 	// attach
