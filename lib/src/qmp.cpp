@@ -280,16 +280,17 @@ void attach_vhost_scsi(QmpClient &qmp, int vport_fd, const std::string &wwpn_naa
 			args[k] = v;
 		qmp.execute("device_add", args);
 	} catch (...) {
+		// If the device got as far as taking the fd out of QEMU's list
+		// (monitor_fd_param), QEMU closed it itself and closefd fails;
+		// either way QEMU holds no reference afterwards.
 		try {
 			qmp.execute("closefd", {{"fdname", fdname}});
 		} catch (const Error &) {
-			// QEMU may already have consumed or closed it; the original error matters.
+			// the original error is what matters
 		}
 		throw;
 	}
-	// QEMU's vhost-scsi device dup()s the named fd and keeps the original
-	// in its fd list only until used; closefd after a successful
-	// device_add would fail, so nothing more to do.
+	// The device took the named fd out of QEMU's list: nothing to close.
 }
 
 bool detach_device(QmpClient &qmp, const std::string &id, std::chrono::milliseconds timeout)
