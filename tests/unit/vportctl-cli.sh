@@ -18,6 +18,9 @@ cases=(
 	text-matches-json
 	err-unknown-host err-not-fc err-unknown-wwpn err-malformed-name err-usage
 	help wwn-parse wwn-parse-invalid wwn-parse-malformed
+	wwn-pair wwn-pair-in-use wwn-pair-errors
+	define-round-trip define-state-dir define-errors define-corrupt
+	exec-errors exec-no-module help-new man-page completion
 )
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${cases[@]}"; exit 0; fi
 (($# == 2)) || { echo "usage: $0 VPORTCTL CASE | --list" >&2; exit 2; }
@@ -190,6 +193,204 @@ wwn-parse-malformed)
 	stderr_is "vportctl: WWN '21:01:00:1b:32:a9:00': colon form needs 8 groups of 2 hex digits (xx:xx:xx:xx:xx:xx:xx:xx)"
 	stdout_empty
 	run wwn parse xyz; expect_rc 2; stderr_has "'xyz'"; stdout_empty ;;
+wwn-pair)
+	U=6f1c2a8e-3b1d-4c55-9e0a-1b2c3d4e5f60
+	run --sysfs-root "$fx/pci-npiv" -j wwn pair --uuid "$U" --prefix 00:1b:32; expect_rc 0
+	json_check 'd["a"] == {"wwpn": "21:b2:00:1b:32:4d:02:ad", "wwnn": "20:b2:00:1b:32:4d:02:ad"}'
+	json_check 'd["b"] == {"wwpn": "23:b2:00:1b:32:4d:02:ad", "wwnn": "22:b2:00:1b:32:4d:02:ad"}'
+	json_check 'd["scheme"] == 1 and d["in_use"] == [] and d["prefix"] == "oui 00:1b:32" and d["uuid"] == "'$U'"'
+	cp "$tmp/out" "$tmp/json"
+	# Same names from another spelling of the same UUID and prefix.
+	run --sysfs-root "$fx/pci-npiv" -j wwn pair --uuid "${U^^}" --prefix 001B32; expect_rc 0
+	cmp -s "$tmp/out" "$tmp/json" || fail "UUID/prefix spelling changed the pair"
+	run --sysfs-root "$fx/pci-npiv" wwn pair --uuid "$U" --prefix 00:1b:32; expect_rc 0
+	for w in 21:b2:00:1b:32:4d:02:ad 20:b2:00:1b:32:4d:02:ad 23:b2:00:1b:32:4d:02:ad 22:b2:00:1b:32:4d:02:ad; do
+		grep -q "$w" "$tmp/out" || fail "text lacks $w"
+	done
+	run -j wwn pair --uuid "$U" --prefix 5001b32a --no-check; expect_rc 0
+	json_check 'd["a"]["wwpn"] == "50:01:b3:2a:c9:34:0a:b5" and "in_use" not in d' ;;
+wwn-pair-in-use)
+	# A host whose fc_host already has the A WWPN: exit 1, named.
+	mkdir -p "$tmp/sys/class/fc_host/host3"
+	echo 0x21b2001b324d02ad >"$tmp/sys/class/fc_host/host3/port_name"
+	run --sysfs-root "$tmp/sys" -j wwn pair --uuid 6f1c2a8e-3b1d-4c55-9e0a-1b2c3d4e5f60 --prefix 00:1b:32
+	expect_rc 1
+	json_check 'd["in_use"] == [{"wwpn": "21:b2:00:1b:32:4d:02:ad", "where": "host3"}]'
+	stderr_is "vportctl: WWPN 21:b2:00:1b:32:4d:02:ad: already in use on this host (host3)" ;;
+wwn-pair-errors)
+	run wwn pair --uuid nope --prefix 00:1b:32; expect_rc 2; stdout_empty
+	stderr_is "vportctl: UUID 'nope': 'n' is not a hex digit"
+	run wwn pair --uuid 6f1c2a8e-3b1d-4c55-9e0a-1b2c3d4e5f60 --prefix 00:1b; expect_rc 2; stdout_empty
+	stderr_has "vportctl: WWN prefix '00:1b': want an IEEE OUI"
+	run wwn pair --prefix 00:1b:32; expect_rc 2; stderr_has "--uuid is required" ;;
+define-round-trip)
+	export VPORT_STATE_DIR=$tmp/state
+	run define db1 --wwpn 0x2100001b32000001 --wwnn naa.2000001b32000001 --parent-wwpn 21:00:00:1b:32:a9:00:04
+	expect_rc 0
+	[[ $(cat "$tmp/out") == "defined db1 in $tmp/state/db1.json" ]] || fail "define said: $(cat "$tmp/out")"
+	run -j define db2 --wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02 --fabric 10:00:00:05:1e:00:00:01 \
+		--login-timeout 5000; expect_rc 0
+	json_check 'd["parent"] == {"fabric": "10:00:00:05:1e:00:00:01"} and d["login_timeout_ms"] == 5000'
+	run define any1 --wwpn 21:00:00:1b:32:00:00:03 --wwnn 20:00:00:1b:32:00:00:03 --parent-any; expect_rc 0
+	# The file is the readable JSON of the definition.
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d != {"name": "db1", "wwpn": "21:00:00:1b:32:00:00:01", "wwnn": "20:00:00:1b:32:00:00:01", "parent": {"wwpn": "21:00:00:1b:32:a9:00:04"}})' \
+		"$tmp/state/db1.json" || fail "db1.json: $(cat "$tmp/state/db1.json")"
+	run -j defined; expect_rc 0
+	json_check '[x["name"] for x in d] == ["any1", "db1", "db2"]'
+	json_check 'd[0]["parent"] == {"any": True}'
+	run defined; expect_rc 0
+	grep -qE '^db1 +21:00:00:1b:32:00:00:01 +20:00:00:1b:32:00:00:01 +wwpn 21:00:00:1b:32:a9:00:04 +-$' "$tmp/out" ||
+		fail "text list: $(cat "$tmp/out")"
+	grep -qE '^db2 .* fabric 10:00:00:05:1e:00:00:01 +5000$' "$tmp/out" || fail "text list: $(cat "$tmp/out")"
+	run -j defined db2; expect_rc 0
+	json_check 'd["name"] == "db2" and d["file"].endswith("/db2.json")'
+	run define db2 --wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02 --parent-any; expect_rc 1
+	stderr_is "vportctl: definition db2: already defined ($tmp/state/db2.json)"
+	run define db2 --wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02 --parent-any --force; expect_rc 0
+	run -j defined db2; json_check 'd["parent"] == {"any": True} and "login_timeout_ms" not in d'
+	run undefine db2; expect_rc 0
+	[[ ! -e $tmp/state/db2.json ]] || fail "undefine left the file"
+	run undefine db2; expect_rc 1
+	stderr_is "vportctl: definition db2: not defined (no $tmp/state/db2.json)"
+	run defined db2; expect_rc 1
+	[[ $(ls -A "$tmp/state" | tr '\n' ' ') == "any1.json db1.json " ]] || fail "stray files: $(ls -A "$tmp/state")" ;;
+define-state-dir)
+	# --state-dir wins over VPORT_STATE_DIR.
+	export VPORT_STATE_DIR=$tmp/env
+	run --state-dir "$tmp/opt" define x --wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01 --parent-any
+	expect_rc 0
+	[[ -e $tmp/opt/x.json && ! -e $tmp/env ]] || fail "--state-dir not used"
+	run define y --wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02 --parent-any; expect_rc 0
+	[[ -e $tmp/env/y.json ]] || fail "VPORT_STATE_DIR not used" ;;
+define-errors)
+	export VPORT_STATE_DIR=$tmp/state
+	W=(--wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01)
+	run define db1 "${W[@]}" --parent host5; expect_rc 2
+	stderr_is "vportctl: --parent host5: a SCSI host name changes across reboots; use --parent-wwpn or --fabric"
+	run define db1 "${W[@]}"; expect_rc 2
+	stderr_is "vportctl: definition db1: name the parent with --parent-wwpn, --fabric or --parent-any"
+	run define 'a/b' "${W[@]}" --parent-any; expect_rc 2
+	stderr_has "'/' is not allowed in a definition name"
+	run define .x "${W[@]}" --parent-any; expect_rc 2
+	run define db1 --wwpn 21:00:00:1b:32:00:00:01 --wwnn 21:00:00:1b:32:00:00:01 --parent-any; expect_rc 2
+	stderr_has "are the same name"
+	run define db1 --wwpn naa.6001405abcdef012 --wwnn 20:00:00:1b:32:00:00:01 --parent-any; expect_rc 2
+	stderr_has "--wwpn: WWN 'naa.6001405abcdef012': NAA 6"
+	run define db1 "${W[@]}" --parent-wwpn 21:00:00:1b:32:a9:00:04 --fabric 10:00:00:05:1e:00:00:01; expect_rc 2
+	run define db1 --wwpn 21:00:00:1b:32:00:00:01 --parent-any; expect_rc 2
+	[[ ! -e $tmp/state ]] || fail "a refused define created $(ls -A "$tmp/state")" ;;
+define-corrupt)
+	export VPORT_STATE_DIR=$tmp/state
+	run define good --wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01 --parent-any; expect_rc 0
+	printf '{"name": "bad", "wwpn": ' >"$tmp/state/bad.json"
+	cp "$tmp/state/bad.json" "$tmp/bad.orig"
+	run -j defined; expect_rc 1
+	json_check '[x["name"] for x in d] == ["good"]'
+	stderr_has "vportctl: $tmp/state/bad.json: not valid JSON"
+	run defined bad; expect_rc 1; stdout_empty
+	stderr_has "vportctl: $tmp/state/bad.json: not valid JSON"
+	run define bad --wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02 --parent-any; expect_rc 1
+	stderr_has "already defined"
+	cmp -s "$tmp/state/bad.json" "$tmp/bad.orig" || fail "the corrupt file changed"
+	# exec of a corrupt definition fails before creating anything.
+	run --control-device "$tmp/no-device" exec --vport bad -- true {fd}; expect_rc 1
+	stderr_has "$tmp/state/bad.json: not valid JSON" ;;
+exec-errors)
+	export VPORT_STATE_DIR=$tmp/state
+	W=(--wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01)
+	run define d1 --wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02 --parent-any; expect_rc 0
+	# Every mistake of the command line is found before a vport is created
+	# (the control device does not exist, so reaching it would say so).
+	C=(--control-device "$tmp/no-device")
+	run "${C[@]}" exec "${W[@]}" -- sh -c true; expect_rc 2
+	stderr_is "vportctl: vport 21:00:00:1b:32:00:00:01: no {fd} in the command line hands it to QEMU"
+	run "${C[@]}" exec "${W[@]}" --vport d1 -- sh {fd}; expect_rc 2
+	stderr_has "{fd} needs exactly one vport, there are 2"
+	run "${C[@]}" exec --vport d1 -- sh {fd:d2}; expect_rc 2
+	stderr_has "no vport named 'd2'"
+	run "${C[@]}" exec --vport d1 --vport d1 -- sh {fd:d1}; expect_rc 2
+	stderr_has "--vport d1 is given twice"
+	run "${C[@]}" exec --vport nope -- sh {fd}; expect_rc 1
+	stderr_has "definition nope: not defined"
+	run "${C[@]}" exec -- sh {fd}; expect_rc 2
+	stderr_has "no vport given"
+	run "${C[@]}" exec "${W[@]}"; expect_rc 2
+	run "${C[@]}" exec "${W[@]}" --parent 5 -- sh {fd}; expect_rc 2
+	stderr_has "not a SCSI host name"
+	# QEMU's own options after -- are not vportctl's, even after the
+	# multi-valued --vport: the command line is good, the vport creation
+	# (bogus control device) is what fails.
+	run "${C[@]}" exec --vport d1 -- qemu-system-x86_64 -S -j -device vhost-scsi-pci,wwpn={wwpn},vhostfd={fd} --help
+	expect_rc 1
+	stderr_has "no such device (is the vhost_vport module loaded?)"
+	run hba list -- x; expect_rc 2
+	stderr_has "only for exec" ;;
+exec-no-module)
+	# The vport cannot be created: exit 1 with the reason, nothing executed.
+	run --control-device "$tmp/no-device" exec --wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01 \
+		-- touch "$tmp/ran-{fd}"; expect_rc 1
+	stderr_is "vportctl: vport 21:00:00:1b:32:00:00:01: $tmp/no-device: no such device (is the vhost_vport module loaded?)"
+	compgen -G "$tmp/ran-*" >/dev/null && fail "the command ran"
+	run --control-device /dev/null exec --wwpn 21:00:00:1b:32:00:00:01 --wwnn 20:00:00:1b:32:00:00:01 \
+		-- touch "$tmp/ran-{fd}"; expect_rc 1
+	stderr_has "does not know VHOST_VPORT_CREATE"
+	compgen -G "$tmp/ran-*" >/dev/null && fail "the command ran"
+	true ;;
+help-new)
+	run --help; expect_rc 0
+	for sub in define undefine defined exec attach detach; do
+		grep -q "^  $sub " "$tmp/out" || fail "--help lacks $sub"
+	done
+	grep -q -- '--state-dir' "$tmp/out" || fail "--help lacks --state-dir"
+	for sub in "wwn pair" define undefine defined exec attach detach; do
+		# shellcheck disable=SC2086
+		run $sub --help; expect_rc 0 $sub --help
+		grep -q "Usage: vportctl $sub" "$tmp/out" || fail "$sub --help: no usage line"
+	done
+	run exec --help; grep -qF '{fd:DEF}' "$tmp/out" || fail "exec --help does not explain {fd:DEF}"
+	run attach --help; grep -qF -- '--prop' "$tmp/out" || fail "attach --help lacks --prop" ;;
+man-page)
+	# Every subcommand of --help has a section in the man page, which
+	# renders without warnings.
+	man=$here/../../tools/vportctl/vportctl.8
+	run --help
+	for sub in $(sed -n '/^Subcommands:/,/^$/p' "$tmp/out" | awk 'NR > 1 && NF { print $1 }'); do
+		grep -q "^\.SS $sub" "$man" || fail "vportctl.8 has no section for $sub"
+	done
+	for sub in "hba list" "hba show" "wwn parse" "wwn pair" "vport list"; do
+		grep -q "^\.SS $sub" "$man" || fail "vportctl.8 has no section for $sub"
+	done
+	if command -v groff >/dev/null; then
+		LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$man" 2>"$tmp/warn"
+		[[ ! -s $tmp/warn ]] || fail "groff warnings: $(cat "$tmp/warn")"
+	fi ;;
+completion)
+	# The completion script with bash-completion's helpers stubbed.
+	mkdir -p "$tmp/state"
+	echo '{}' >"$tmp/state/vm1-a.json"
+	echo '{}' >"$tmp/state/vm2.json"
+	complete_words() { # WORDS...: the candidates for the last word
+		bash -c '
+			_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]};
+				words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+			_filedir() { COMPREPLY=(FILES); }
+			_command_offset() { COMPREPLY=(COMMAND@$1); }
+			complete() { :; }
+			source "$1"; shift
+			COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+			_vportctl
+			echo "${COMPREPLY[*]}"' x "$here/../../tools/vportctl/vportctl.bash-completion" "$@"
+	}
+	export VPORT_STATE_DIR=$tmp/state
+	[[ $(complete_words vportctl "") == *"define"*"attach"* ]] || fail "top level: $(complete_words vportctl "")"
+	[[ $(complete_words vportctl de) == "define defined detach" ]] || fail "de: $(complete_words vportctl de)"
+	[[ $(complete_words vportctl exec --vport "") == "vm1-a vm2" ]] || fail "--vport: $(complete_words vportctl exec --vport "")"
+	[[ $(complete_words vportctl undefine v) == "vm1-a vm2" ]] || fail "undefine"
+	[[ $(complete_words vportctl --state-dir /nowhere undefine "") == "" ]] || fail "--state-dir ignored"
+	[[ $(complete_words vportctl exec --vport vm2 -- qemu) == "COMMAND@5" ]] || fail "after --"
+	[[ $(complete_words vportctl attach --q) == "--qmp" ]] || fail "attach --q"
+	[[ $(complete_words vportctl wwn "") == "parse pair" ]] || fail "wwn"
+	[[ $(complete_words vportctl wwn pair --p) == "--prefix --pretty" ]] || fail "wwn pair --p: $(complete_words vportctl wwn pair --p)" ;;
 *)
 	echo "unknown case $case" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vportctl {
 
@@ -32,11 +33,17 @@ struct Context {
 	bool json = false;             // -j/--json
 	bool pretty = false;           // -p/--pretty (indented JSON)
 	std::string sysfs_root = "/sys"; // --sysfs-root (hidden, for tests)
+	std::string state_dir;         // --state-dir; empty: $VPORT_STATE_DIR or the default
+	std::string control_device = "/dev/vhost-vport"; // --control-device (hidden, for tests)
+	std::vector<std::string> after_dashdash; // the words after "--" (exec's command)
+	bool has_dashdash = false;
 	std::function<int()> action;   // set by the chosen subcommand's callback
 };
 
 // Each command group adds its subcommands to the top-level app.
 void add_hba_commands(CLI::App &app, Context &ctx);
 void add_wwn_commands(CLI::App &app, Context &ctx);
+void add_define_commands(CLI::App &app, Context &ctx);
+void add_qemu_commands(CLI::App &app, Context &ctx);
 
 } // namespace vportctl

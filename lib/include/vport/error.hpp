@@ -34,6 +34,41 @@ public:
 class SystemError : public Error {
 public:
 	using Error::Error;
+	/// @param code the errno behind the failure (0 if none).
+	SystemError(const std::string &what, int code) : Error(what), code_(code) {}
+	/// The errno behind the failure, 0 if none was recorded.
+	int code() const noexcept { return code_; }
+
+private:
+	int code_ = 0;
+};
+
+/// A persistent vport definition that is malformed, unreadable or clashes
+/// (message names the definition or its file).
+class DefinitionError : public Error {
+public:
+	using Error::Error;
+};
+
+/// A QMP peer that is not QEMU, or a broken QMP conversation.
+class QmpProtocolError : public Error {
+public:
+	using Error::Error;
+};
+
+/// A QMP command QEMU answered with an error; class_name() is QEMU's error
+/// class ("GenericError", "DeviceNotFound"...), what() names the command.
+class QmpCommandError : public Error {
+public:
+	QmpCommandError(const std::string &what, std::string class_name, std::string desc)
+		: Error(what), class_(std::move(class_name)), desc_(std::move(desc)) {}
+	const std::string &class_name() const noexcept { return class_; }
+	/// QEMU's own description of the error.
+	const std::string &desc() const noexcept { return desc_; }
+
+private:
+	std::string class_;
+	std::string desc_;
 };
 
 } // namespace vport

@@ -7,14 +7,24 @@
 ///   - vport/wwn.hpp     World Wide Names: parse, print, validate
 ///   - vport/hba.hpp     FC HBA ports from sysfs (physical, FCoE, vports)
 ///   - vport/sysfs.hpp   the sysfs root the library reads
+///   - vport/vport.hpp   creating a vport: an owning handle of its fd
+///   - vport/wwn_pair.hpp  A/B WWN pairs for migration from a VM UUID
+///   - vport/definition.hpp  persistent vport definitions
+///   - vport/exec.hpp    QEMU command lines with vport fds
+///   - vport/qmp.hpp     QMP client: hand a vport fd to a running QEMU
 ///   - vport/error.hpp   the exceptions it throws
 ///
 /// The library never prints; every error is an exception derived from
 /// vport::Error whose message names the object and the cause.
 #pragma once
 
+#include "vport/definition.hpp"
 #include "vport/error.hpp"
+#include "vport/exec.hpp"
 #include "vport/hba.hpp"
+#include "vport/qmp.hpp"
 #include "vport/sysfs.hpp"
 #include "vport/version.hpp"
+#include "vport/vport.hpp"
 #include "vport/wwn.hpp"
+#include "vport/wwn_pair.hpp"
