@@ -700,6 +700,8 @@ static int vvp_fc_create(struct vvp_vport *vp,
 		goto err_terminate;
 	}
 	vp->adapter = p;
+	vp->max_segments = min_t(unsigned int, p->vshost->sg_tablesize,
+				 VVP_MAX_PAGES);
 	spin_lock(&vvp_fc_lock);
 	p->vp = vp;
 	spin_unlock(&vvp_fc_lock);
@@ -839,6 +841,10 @@ static enum rq_end_io_ret vvp_fc_end_io(struct request *rq, blk_status_t err)
 	struct vvp_fc_xchg *fx = x->priv;
 
 	x->status = vvp_fc_host_status(scmd->result, err);
+	if (x->status == VVP_XS_FAILURE)
+		pr_warn_ratelimited("wwpn 0x%016llx: %u-byte command 0x%02x failed: result 0x%x, block status %d\n",
+				    fx->port->wwpn, x->data_len, x->cdb[0],
+				    scmd->result, blk_status_to_errno(err));
 	x->scsi_status = scmd->result & 0xff;
 	x->resid = min(scmd->resid_len, x->data_len);
 	x->sense_len = 0;
@@ -893,6 +899,9 @@ static int vvp_fc_submit(struct vvp_vport *vp, struct vvp_xchg *x)
 			if (bio_add_pc_page(sdev->request_queue, &fx->bio,
 					    bv.bv_page, bv.bv_len,
 					    bv.bv_offset) != bv.bv_len) {
+				pr_err_ratelimited("wwpn 0x%016llx: %u-byte request does not fit the host's queue at segment %u of %u\n",
+						   p->wwpn, x->data_len, i,
+						   x->nr_bvec);
 				ret = -E2BIG;
 				goto err_uninit;
 			}

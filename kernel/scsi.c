@@ -180,6 +180,12 @@ static void vvp_free_slots(struct vvp_queue *q)
 	q->free = NULL;
 	q->nslots = 0;
 	q->nfree = 0;
+	for (i = 0; i < VVP_BOUNCE_CHUNKS && q->bounce[i]; i++) {
+		__free_pages(q->bounce[i], VVP_BOUNCE_ORDER);
+		q->bounce[i] = NULL;
+	}
+	q->bounce_owner = NULL;
+	q->deferred = NULL;
 }
 
 static int vvp_alloc_slots(struct vvp_queue *q, unsigned int n)
@@ -283,6 +289,114 @@ err_unpin:
 }
 
 /* ------------------------------------------------------------------ */
+/* Bounce buffer                                                        */
+
+static int vvp_bounce_alloc(struct vvp_queue *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < VVP_BOUNCE_CHUNKS; i++) {
+		if (q->bounce[i])
+			continue;
+		/*
+		 * Compound: a driver may take references on single pages of
+		 * a chunk (fcoe puts them into skbs as fragments), which must
+		 * count on the whole allocation.
+		 */
+		q->bounce[i] = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_COMP,
+					   VVP_BOUNCE_ORDER);
+		if (!q->bounce[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Copies between the request's pinned pages and the bounce buffer. */
+static void vvp_bounce_copy(struct vvp_queue *q, struct vvp_slot *s,
+			    bool to_bounce, size_t len)
+{
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->npages && done < len; i++) {
+		const struct bio_vec *bv = &s->bvec[i];
+		size_t n = min_t(size_t, bv->bv_len, len - done);
+		size_t off = 0;
+
+		while (off < n) {
+			struct page *bp = q->bounce[(done + off) / VVP_BOUNCE_CHUNK];
+			size_t boff = (done + off) % VVP_BOUNCE_CHUNK;
+			size_t c = min_t(size_t, n - off,
+					 PAGE_SIZE - offset_in_page(boff));
+			char *g = kmap_local_page(bv->bv_page);
+			char *b = kmap_local_page(bp + boff / PAGE_SIZE);
+
+			if (to_bounce)
+				memcpy(b + offset_in_page(boff),
+				       g + bv->bv_offset + off, c);
+			else
+				memcpy(g + bv->bv_offset + off,
+				       b + offset_in_page(boff), c);
+			kunmap_local(b);
+			kunmap_local(g);
+			off += c;
+		}
+		done += n;
+	}
+}
+
+/*
+ * Submits a request through the bounce buffer.  Returns -EINPROGRESS when
+ * the buffer is busy: the request waits as q->deferred (still counted in
+ * flight) and is submitted when the buffer comes free.
+ */
+static int vvp_submit_bounced(struct vvp_queue *q, struct vvp_slot *s)
+{
+	struct vvp_xchg *x = &s->x;
+	unsigned int n, i;
+	int ret;
+
+	if (q->bounce_owner) {
+		q->deferred = s;
+		q->starved = true;
+		return -EINPROGRESS;
+	}
+	ret = vvp_bounce_alloc(q);
+	if (ret) {
+		pr_err_ratelimited("%s: queue %u: no memory for a bounce buffer\n",
+				   q->vp->name, q->vq->index);
+		return -EAGAIN;
+	}
+	n = DIV_ROUND_UP(x->data_len, VVP_BOUNCE_CHUNK);
+	for (i = 0; i < n; i++) {
+		q->bounce_bvec[i].bv_page = q->bounce[i];
+		q->bounce_bvec[i].bv_offset = 0;
+		q->bounce_bvec[i].bv_len = min_t(u32, VVP_BOUNCE_CHUNK,
+					x->data_len - i * VVP_BOUNCE_CHUNK);
+	}
+	if (s->to_guest) {
+		/* What the device does not write must not show old data. */
+		for (i = 0; i < n; i++)
+			memset(page_address(q->bounce[i]), 0,
+			       q->bounce_bvec[i].bv_len);
+	} else {
+		vvp_bounce_copy(q, s, true, x->data_len);
+	}
+	x->bvec = q->bounce_bvec;
+	x->nr_bvec = n;
+	s->bounced = true;
+	q->bounce_owner = s;
+	ret = q->vp->ops->submit(q->vp, x);
+	if (ret) {
+		s->bounced = false;
+		q->bounce_owner = NULL;
+		x->bvec = s->bvec;
+		x->nr_bvec = s->npages;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* Responses                                                            */
 
 /* Writes the response header, returns the request to the guest. */
@@ -313,6 +427,7 @@ static void vvp_done_work(struct vvh_work *work)
 	struct vvp_slot *s, *next;
 	struct llist_node *list;
 	unsigned int n = 0;
+	int ret;
 
 	list = llist_del_all(&q->done_list);
 	if (!list)
@@ -338,12 +453,31 @@ static void vvp_done_work(struct vvh_work *work)
 		 * The pages were written through their kernel mapping; log
 		 * every byte the guest could see as written, then the header.
 		 */
+		if (s->bounced) {
+			if (s->to_guest)
+				vvp_bounce_copy(q, s, false, x->data_len);
+			s->bounced = false;
+			q->bounce_owner = NULL;
+		}
 		if (s->to_guest)
 			vvh_log_chain(vq, &s->chain, sizeof(resp), x->data_len);
 		vvp_unpin(s);
 		vvp_respond(q, s, &resp, done_len);
 		vvp_put_slot(q, s);
 		n++;
+	}
+	if (!q->bounce_owner && q->deferred) {
+		s = q->deferred;
+		q->deferred = NULL;
+		ret = vvp_submit_bounced(q, s);
+		if (ret) {
+			vvp_unpin(s);
+			vvp_respond_status(q, s, ret == -EAGAIN ?
+					   VIRTIO_SCSI_S_BUSY :
+					   VIRTIO_SCSI_S_FAILURE);
+			vvp_put_slot(q, s);
+			n++;
+		}
 	}
 	if (n)
 		vvh_signal(vq);
@@ -504,8 +638,12 @@ static void vvp_handle_cmd(struct vvp_queue *q, struct vvp_slot *s)
 	s->data_in = data_in;
 
 	atomic_inc(&q->inflight);
-	ret = vp->ops->submit(vp, x);
-	if (!ret)
+	/* More pages than the host's segments: through the bounce buffer. */
+	if (s->npages > vp->max_segments)
+		ret = vvp_submit_bounced(q, s);
+	else
+		ret = vp->ops->submit(vp, x);
+	if (!ret || ret == -EINPROGRESS)
 		return;
 	atomic_dec(&q->inflight);
 	vvp_unpin(s);
@@ -529,7 +667,7 @@ static void vvp_io_kick(struct vvh_work *work)
 		goto out;
 	vvh_disable_notify(vq);
 	while (budget--) {
-		if (!q->nfree) {
+		if (!q->nfree || q->deferred) {
 			/* A completion re-queues the kick. */
 			q->starved = true;
 			break;

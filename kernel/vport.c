@@ -155,6 +155,7 @@ int vvp_vport_create_fd(const struct vhost_vport_create *req)
 		return -ENOMEM;
 	vp->wwpn = req->wwpn;
 	vp->wwnn = req->wwnn;
+	vp->max_segments = VVP_MAX_PAGES;
 	snprintf(vp->name, sizeof(vp->name), "wwpn 0x%016llx", vp->wwpn);
 	for (i = 0; i < VVP_NR_VQS; i++)
 		vp->vqs[i] = &vp->vq_store[i];

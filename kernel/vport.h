@@ -30,6 +30,14 @@
 #define VVP_MAX_IOV		256
 /* Pinned pages of one request: 4 MiB of data. */
 #define VVP_MAX_PAGES		1024
+/*
+ * A request whose pages are more segments than the host takes (fcoe: 128)
+ * goes through a per-queue bounce buffer of 64 KiB chunks (the block
+ * layer's default segment size), allocated when first needed.
+ */
+#define VVP_BOUNCE_ORDER	4
+#define VVP_BOUNCE_CHUNK	(PAGE_SIZE << VVP_BOUNCE_ORDER)
+#define VVP_BOUNCE_CHUNKS	(VVP_MAX_PAGES >> VVP_BOUNCE_ORDER)
 
 /* Pending guest events a vport keeps while the guest has no buffer. */
 #define VVP_EVQ_LEN		64
@@ -76,6 +84,7 @@ struct vvp_slot {
 	struct vvh_chain	chain;
 	unsigned int		npages;
 	bool			to_guest;	/* pages are written */
+	bool			bounced;	/* data in the queue's bounce buffer */
 	struct iovec		iov[VVP_MAX_IOV];
 	struct vvh_log_range	log[VVP_MAX_IOV];
 	struct page		*pages[VVP_MAX_PAGES];
@@ -97,6 +106,15 @@ struct vvp_queue {
 	unsigned int		nfree;
 	bool			starved;	/* kick waits for a free slot */
 	atomic_t		inflight;	/* submitted, not completed */
+	/*
+	 * The bounce buffer (see VVP_BOUNCE_ORDER), under vq->mutex: one
+	 * request uses it at a time; the next one that needs it waits as
+	 * @deferred, and the queue takes no new request meanwhile.
+	 */
+	struct page		*bounce[VVP_BOUNCE_CHUNKS];
+	struct bio_vec		bounce_bvec[VVP_BOUNCE_CHUNKS];
+	struct vvp_slot		*bounce_owner;
+	struct vvp_slot		*deferred;
 };
 
 /*
@@ -143,6 +161,8 @@ struct vvp_vport {
 	char				name[24];	/* "wwpn 0x..." for logs */
 	const struct vvp_adapter_ops	*ops;
 	void				*adapter;	/* the adapter's state */
+	/* Set by the adapter's create: data pages one exchange may carry. */
+	unsigned int			max_segments;
 
 	struct vvh_dev			dev;
 	struct vvh_vq			vq_store[VVP_NR_VQS];
