@@ -40,6 +40,8 @@
 #include <scsi/scsi_transport.h>
 #include <scsi/scsi_transport_fc.h>
 
+#include <uapi/linux/vhost_vport_genl.h>
+
 #include "compat.h"
 #include "vport.h"
 
@@ -52,6 +54,7 @@
 struct vvp_fc_port {
 	struct list_head	node;		/* on vvp_fc_ports */
 	u64			wwpn;
+	struct vvp_vport	*vp;		/* for events */
 	struct Scsi_Host	*parent;	/* reference held */
 	struct fc_vport		*fcv;		/* device reference held */
 	struct Scsi_Host	*vshost;	/* the vport's, reference held */
@@ -100,19 +103,42 @@ static bool vvp_wwpn_is_ours(u64 wwpn)
 	return found;
 }
 
-/* Keeps upper-level drivers off our vports' LUNs. */
+/* Reports a LUN of one of our vports that came or went. */
+static void vvp_fc_lun_event(struct scsi_device *sdev, bool added)
+{
+	struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
+	u64 wwpn = fc_host_port_name(sdev->host);
+	struct vvp_fc_port *p;
+
+	spin_lock(&vvp_fc_lock);
+	list_for_each_entry(p, &vvp_fc_ports, node) {
+		if (p->wwpn == wwpn) {
+			vvp_vport_event(p->vp, added ? VVP_EV_LUN_ADDED :
+					VVP_EV_LUN_REMOVED,
+					rport ? rport->port_name : 0, sdev->lun);
+			break;
+		}
+	}
+	spin_unlock(&vvp_fc_lock);
+}
+
+/* Keeps upper-level drivers off our vports' LUNs, and reports them. */
 static int vvp_fc_bus_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
 	struct device *dev = data;
 	struct scsi_device *sdev;
 
-	if (action != BUS_NOTIFY_ADD_DEVICE || !scsi_is_sdev_device(dev))
+	if ((action != BUS_NOTIFY_ADD_DEVICE &&
+	     action != BUS_NOTIFY_DEL_DEVICE) || !scsi_is_sdev_device(dev))
 		return NOTIFY_DONE;
 	sdev = to_scsi_device(dev);
-	if (vvp_is_fc_host(sdev->host) &&
+	if (!vvp_is_fc_host(sdev->host))
+		return NOTIFY_DONE;
+	if (action == BUS_NOTIFY_ADD_DEVICE &&
 	    vvp_wwpn_is_ours(fc_host_port_name(sdev->host)))
 		sdev->no_uld_attach = 1;
+	vvp_fc_lun_event(sdev, action == BUS_NOTIFY_ADD_DEVICE);
 	return NOTIFY_DONE;
 }
 
@@ -467,6 +493,7 @@ static int vvp_fc_create(struct vvp_vport *vp,
 	if (!p)
 		return -ENOMEM;
 	p->wwpn = req->wwpn;
+	p->vp = vp;
 
 	ret = vvp_find_parent(req, &parent);
 	if (ret) {
@@ -720,6 +747,94 @@ err_put_sdev:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* The netlink view                                                     */
+
+static u32 vvp_fc_vport_state(enum fc_vport_state s)
+{
+	switch (s) {
+	case FC_VPORT_ACTIVE:
+		return VHOST_VPORT_STATE_ACTIVE;
+	case FC_VPORT_DISABLED:
+		return VHOST_VPORT_STATE_DISABLED;
+	case FC_VPORT_LINKDOWN:
+		return VHOST_VPORT_STATE_LINKDOWN;
+	case FC_VPORT_INITIALIZING:
+		return VHOST_VPORT_STATE_INITIALIZING;
+	case FC_VPORT_NO_FABRIC_SUPP:
+		return VHOST_VPORT_STATE_NO_FABRIC_SUPP;
+	case FC_VPORT_NO_FABRIC_RSCS:
+		return VHOST_VPORT_STATE_NO_FABRIC_RSCS;
+	case FC_VPORT_FABRIC_LOGOUT:
+		return VHOST_VPORT_STATE_FABRIC_LOGOUT;
+	case FC_VPORT_FABRIC_REJ_WWN:
+		return VHOST_VPORT_STATE_FABRIC_REJ_WWN;
+	case FC_VPORT_FAILED:
+		return VHOST_VPORT_STATE_FAILED;
+	default:
+		return VHOST_VPORT_STATE_UNKNOWN;
+	}
+}
+
+static void vvp_fc_status(struct vvp_vport *vp, struct vvp_status *st)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	enum fc_vport_state s = READ_ONCE(p->fcv->vport_state);
+
+	st->state = vvp_fc_vport_state(s);
+	st->logged_in = s == FC_VPORT_ACTIVE;
+	/* libfc puts its vports in LINKDOWN when the parent's link drops. */
+	st->link_up = s != FC_VPORT_LINKDOWN;
+}
+
+static unsigned int vvp_fc_rports(struct vvp_vport *vp,
+				  struct vvp_rport_info *r, unsigned int max)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct fc_host_attrs *fch = shost_to_fc_host(p->vshost);
+	struct fc_rport *rport;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(p->vshost->host_lock, flags);
+	list_for_each_entry(rport, &fch->rports, peers) {
+		if (n == max)
+			break;
+		r[n].wwpn = rport->port_name;
+		r[n].wwnn = rport->node_name;
+		r[n].port_id = rport->port_id;
+		r[n].state = rport->port_state == FC_PORTSTATE_ONLINE ?
+			VHOST_VPORT_RPORT_ONLINE :
+			rport->port_state == FC_PORTSTATE_BLOCKED ?
+			VHOST_VPORT_RPORT_BLOCKED : VHOST_VPORT_RPORT_OFFLINE;
+		r[n].roles = 0;
+		if (rport->roles & FC_PORT_ROLE_FCP_TARGET)
+			r[n].roles |= VHOST_VPORT_ROLE_FCP_TARGET;
+		if (rport->roles & FC_PORT_ROLE_FCP_INITIATOR)
+			r[n].roles |= VHOST_VPORT_ROLE_FCP_INITIATOR;
+		n++;
+	}
+	spin_unlock_irqrestore(p->vshost->host_lock, flags);
+	return n;
+}
+
+static unsigned int vvp_fc_luns(struct vvp_vport *vp, u64 wwpn, u64 *luns,
+				unsigned int max)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct scsi_device *sdev;
+	unsigned int n = 0;
+
+	/* The iterator holds a reference on sdev, so on its rport too. */
+	shost_for_each_device(sdev, p->vshost) {
+		struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
+
+		if (rport && rport->port_name == wwpn && n < max)
+			luns[n++] = sdev->lun;
+	}
+	return n;
+}
+
 const struct vvp_adapter_ops vvp_fc_adapter = {
 	.name		= "fc",
 	.create		= vvp_fc_create,
@@ -727,6 +842,9 @@ const struct vvp_adapter_ops vvp_fc_adapter = {
 	.info		= vvp_fc_info,
 	.submit		= vvp_fc_submit,
 	.targets	= vvp_fc_targets,
+	.status		= vvp_fc_status,
+	.rports		= vvp_fc_rports,
+	.luns		= vvp_fc_luns,
 	.xchg_priv_size	= sizeof(struct vvp_fc_xchg),
 };
 
