@@ -38,5 +38,7 @@ struct Context {
 // Each command group adds its subcommands to the top-level app.
 void add_hba_commands(CLI::App &app, Context &ctx);
 void add_wwn_commands(CLI::App &app, Context &ctx);
+void add_vport_commands(CLI::App &app, Context &ctx);
+void add_monitor_commands(CLI::App &app, Context &ctx);
 
 } // namespace vportctl

@@ -29,6 +29,8 @@ int main(int argc, char **argv)
 
 	add_hba_commands(app, ctx);
 	add_wwn_commands(app, ctx);
+	add_vport_commands(app, ctx);
+	add_monitor_commands(app, ctx);
 
 	try {
 		app.parse(argc, argv);
