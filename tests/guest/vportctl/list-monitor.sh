@@ -65,9 +65,10 @@ h=$(host_of vsan-i0)
 expect_eq "vport list -j with no vport" "$(vportctl -j vport list)" "[]"
 
 # 2. The monitor, before anything happens.
-vportctl -j monitor >"$EVENTS" 2>$W/monitor.err &
+# The binary itself (not the time-limited wrapper), so that signals reach it.
+"$VPORTCTL_BIN" -j monitor >"$EVENTS" 2>$W/monitor.err &
 MON_PID=$!
-sleep 2
+sleep 3
 kill -0 $MON_PID || { cat $W/monitor.err; die "monitor exited at once"; }
 
 # 3. A vport held by a Python process; it runs vsclient on request and
@@ -198,9 +199,15 @@ rc=0; wait $MON_PID || rc=$?
 MON_PID=
 expect_eq "monitor exit after SIGTERM" "$rc" 0
 [[ ! -s $W/monitor.err ]] || die "monitor wrote errors: $(cat $W/monitor.err)"
-vportctl monitor >$W/text.out 2>&1 &
+"$VPORTCTL_BIN" monitor >$W/text.out 2>&1 &
 MON_PID=$!
-sleep 1
+sleep 3
+PYTHONPATH=$VV_ROOT/tests/guest/vport python3 -c '
+import os, sys, vvp
+os.close(vvp.create(0x210000005a000002, 0x200000005a000002, vvp.PARENT_NAME, parent_name=sys.argv[1]))' "$h"
+wait_for 30 grep -q " vport-deleted vport [0-9]* wwpn 21:00:00:00:5a:00:00:02" $W/text.out ||
+	{ cat $W/text.out; die "text monitor did not show the second vport"; }
+cat $W/text.out
 kill -INT $MON_PID
 rc=0; wait $MON_PID || rc=$?
 MON_PID=
