@@ -18,6 +18,7 @@ cases=(
 	text-matches-json
 	err-unknown-host err-not-fc err-unknown-wwpn err-malformed-name err-usage
 	help wwn-parse wwn-parse-invalid wwn-parse-malformed
+	vport-no-module monitor-no-module vport-show-malformed
 )
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${cases[@]}"; exit 0; fi
 (($# == 2)) || { echo "usage: $0 VPORTCTL CASE | --list" >&2; exit 2; }
@@ -190,6 +191,22 @@ wwn-parse-malformed)
 	stderr_is "vportctl: WWN '21:01:00:1b:32:a9:00': colon form needs 8 groups of 2 hex digits (xx:xx:xx:xx:xx:xx:xx:xx)"
 	stdout_empty
 	run wwn parse xyz; expect_rc 2; stderr_has "'xyz'"; stdout_empty ;;
+# The netlink commands on a host without the module (the build host has no
+# loadable modules; where the module is loaded these cases have nothing to
+# check and pass).
+vport-no-module)
+	[[ -d /sys/module/vhost_vport ]] && exit 0
+	for args in "vport list" "-j vport list" "vport show 21:00:00:00:5a:00:00:01"; do
+		run $args; expect_rc 1
+		stderr_is "vportctl: netlink family vhost_vport not found: the vhost_vport kernel module is not loaded"
+		stdout_empty
+	done ;;
+monitor-no-module)
+	[[ -d /sys/module/vhost_vport ]] && exit 0
+	run monitor; expect_rc 1; stderr_has "kernel module is not loaded"; stdout_empty ;;
+vport-show-malformed)
+	run vport show 21:00:00; expect_rc 2; stderr_has "'21:00:00'"; stdout_empty
+	run vport show; expect_rc 2; stdout_empty ;;
 *)
 	echo "unknown case $case" >&2; exit 2 ;;
 esac
