@@ -95,7 +95,7 @@ def expect(what, want, *args, **kw):
     return msgs
 
 expect("GET without id or WWPN", errno.EINVAL, CMD_GET)
-expect("GET of id 0", errno.EINVAL, CMD_GET, attr(A_ID, struct.pack("<I", 0)))
+expect("GET of id 0", errno.ERANGE, CMD_GET, attr(A_ID, struct.pack("<I", 0)))
 expect("GET of an unknown id", errno.ENOENT, CMD_GET, attr(A_ID, struct.pack("<I", 12345)))
 expect("GET of an unknown WWPN", errno.ENOENT, CMD_GET,
        attr(A_WWPN, struct.pack("<Q", 0x210000005a0000ee)))
