@@ -27,6 +27,9 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/mman.h>
+#include <linux/module.h>
+#include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -35,8 +38,12 @@
 #include <linux/blk-mq.h>
 #include <linux/virtio_scsi.h>
 #include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_common.h>
+#include <scsi/scsi_dbg.h>
 #include <scsi/scsi_device.h>
+#include <scsi/scsi_driver.h>
 #include <scsi/scsi_host.h>
+#include <scsi/sg.h>
 #include <scsi/scsi_transport.h>
 #include <scsi/scsi_transport_fc.h>
 
@@ -54,20 +61,27 @@
 struct vvp_fc_port {
 	struct list_head	node;		/* on vvp_fc_ports */
 	u64			wwpn;
-	struct vvp_vport	*vp;		/* for events */
 	struct Scsi_Host	*parent;	/* reference held */
 	struct fc_vport		*fcv;		/* device reference held */
 	struct Scsi_Host	*vshost;	/* the vport's, reference held */
+	struct vvp_vport	*vp;		/* set with vshost, under vvp_fc_lock */
+	struct delayed_work	lun_work;	/* LUN inventory, see below */
 };
 
 /* Per exchange, in the core's slot (ops->xchg_priv_size). */
 struct vvp_fc_xchg {
 	struct bio		bio;
 	struct scsi_device	*sdev;		/* reference held while in flight */
+	struct vvp_fc_port	*port;
 };
 
 /* A command the fabric does not answer in this time is aborted. */
 #define VVP_FC_CMD_TIMEOUT	(30 * HZ)
+
+static unsigned int lun_poll_ms = 5000;
+module_param(lun_poll_ms, uint, 0644);
+MODULE_PARM_DESC(lun_poll_ms,
+		 "How often (ms) each vport asks its targets for their LUNs with REPORT LUNS, so LUNs added or removed on a target reach the guest; 0: only when a target reports REPORTED LUNS DATA HAS CHANGED (default 5000)");
 
 static LIST_HEAD(vvp_fc_ports);
 static DEFINE_SPINLOCK(vvp_fc_lock);
@@ -103,42 +117,19 @@ static bool vvp_wwpn_is_ours(u64 wwpn)
 	return found;
 }
 
-/* Reports a LUN of one of our vports that came or went. */
-static void vvp_fc_lun_event(struct scsi_device *sdev, bool added)
-{
-	struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
-	u64 wwpn = fc_host_port_name(sdev->host);
-	struct vvp_fc_port *p;
-
-	spin_lock(&vvp_fc_lock);
-	list_for_each_entry(p, &vvp_fc_ports, node) {
-		if (p->wwpn == wwpn) {
-			vvp_vport_event(p->vp, added ? VVP_EV_LUN_ADDED :
-					VVP_EV_LUN_REMOVED,
-					rport ? rport->port_name : 0, sdev->lun);
-			break;
-		}
-	}
-	spin_unlock(&vvp_fc_lock);
-}
-
-/* Keeps upper-level drivers off our vports' LUNs, and reports them. */
+/* Keeps upper-level drivers off our vports' LUNs. */
 static int vvp_fc_bus_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
 	struct device *dev = data;
 	struct scsi_device *sdev;
 
-	if ((action != BUS_NOTIFY_ADD_DEVICE &&
-	     action != BUS_NOTIFY_DEL_DEVICE) || !scsi_is_sdev_device(dev))
+	if (action != BUS_NOTIFY_ADD_DEVICE || !scsi_is_sdev_device(dev))
 		return NOTIFY_DONE;
 	sdev = to_scsi_device(dev);
-	if (!vvp_is_fc_host(sdev->host))
-		return NOTIFY_DONE;
-	if (action == BUS_NOTIFY_ADD_DEVICE &&
+	if (vvp_is_fc_host(sdev->host) &&
 	    vvp_wwpn_is_ours(fc_host_port_name(sdev->host)))
 		sdev->no_uld_attach = 1;
-	vvp_fc_lun_event(sdev, action == BUS_NOTIFY_ADD_DEVICE);
 	return NOTIFY_DONE;
 }
 
@@ -409,6 +400,176 @@ static const char *vvp_login_error(int err)
 }
 
 /* ------------------------------------------------------------------ */
+/* LUN events                                                           */
+
+/*
+ * Our port whose vport host is @shost, or NULL.  Called with vvp_fc_lock
+ * held; the port stays valid while it is held (destroy unlists it first).
+ */
+static struct vvp_fc_port *vvp_fc_port_of(struct Scsi_Host *shost)
+{
+	struct vvp_fc_port *p;
+
+	list_for_each_entry(p, &vvp_fc_ports, node)
+		if (p->vshost == shost && p->vp)
+			return p;
+	return NULL;
+}
+
+/* A LUN of one of our vports appeared or went: tell the core. */
+static void vvp_fc_lun_event(struct scsi_device *sdev, enum vvp_event ev)
+{
+	struct fc_rport *rport;
+	struct vvp_fc_port *p;
+
+	if (!vvp_is_fc_host(sdev->host))
+		return;
+	rport = starget_to_rport(scsi_target(sdev));
+	if (!rport)
+		return;
+	spin_lock(&vvp_fc_lock);
+	p = vvp_fc_port_of(sdev->host);
+	if (p)
+		vvp_vport_event(p->vp, ev, rport->port_name, sdev->lun);
+	spin_unlock(&vvp_fc_lock);
+}
+
+static int vvp_fc_add_sdev(struct device *dev VVP_CLASS_INTF_ARG)
+{
+	vvp_fc_lun_event(to_scsi_device(dev->parent), VVP_EV_LUN_ADDED);
+	return 0;
+}
+
+static void vvp_fc_remove_sdev(struct device *dev VVP_CLASS_INTF_ARG)
+{
+	vvp_fc_lun_event(to_scsi_device(dev->parent), VVP_EV_LUN_REMOVED);
+}
+
+static struct class_interface vvp_fc_sdev_intf = {
+	.add_dev	= vvp_fc_add_sdev,
+	.remove_dev	= vvp_fc_remove_sdev,
+};
+
+/*
+ * The LUN inventory.  The transport class scans a remote port when it
+ * logs in, but nobody rescans when a target adds or removes a LUN later:
+ * the midlayer only raises a uevent for REPORTED LUNS DATA HAS CHANGED.
+ * So every lun_poll_ms, and at once when a guest command brings that unit
+ * attention back, the vport rescans its targets (new LUNs become SCSI
+ * devices, hence events) and removes the devices of LUNs that REPORT LUNS
+ * no longer lists.
+ */
+#define VVP_FC_RLUN_LEN		4096	/* 511 LUNs per target */
+#define VVP_FC_RLUN_TIMEOUT	(10 * HZ)
+
+/* REPORT LUNS to @sdev's target; the number of LUNs in @luns, or -errno. */
+static int vvp_fc_report_luns(struct scsi_device *sdev, u8 *buf, u64 *luns,
+			      unsigned int max)
+{
+	u8 cdb[12] = { REPORT_LUNS };
+	unsigned int n, i;
+	int ret;
+
+	put_unaligned_be32(VVP_FC_RLUN_LEN, &cdb[6]);
+	ret = vvp_scsi_exec_in(sdev, cdb, buf, VVP_FC_RLUN_LEN,
+			       VVP_FC_RLUN_TIMEOUT);
+	if (ret)
+		return ret < 0 ? ret : -EIO;
+	n = get_unaligned_be32(buf) / 8;
+	if (n > max || 8 + n * 8 > VVP_FC_RLUN_LEN)
+		return -EOVERFLOW;
+	for (i = 0; i < n; i++)
+		luns[i] = scsilun_to_int((struct scsi_lun *)&buf[8 + i * 8]);
+	return n;
+}
+
+/* Removes the devices of @rport's LUNs that its target no longer reports. */
+static void vvp_fc_prune_luns(struct vvp_fc_port *p, struct fc_rport *rport,
+			      u8 *buf, u64 *luns)
+{
+	struct scsi_device *sdev;
+	int n = -ENODEV, i;
+
+	shost_for_each_device(sdev, p->vshost) {
+		if (sdev->channel != rport->channel ||
+		    sdev->id != rport->scsi_target_id)
+			continue;
+		if (n == -ENODEV)
+			n = vvp_fc_report_luns(sdev, buf, luns,
+					       VVP_FC_RLUN_LEN / 8);
+		if (n < 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (luns[i] == sdev->lun)
+				break;
+		if (i == n) {
+			pr_info("wwpn 0x%016llx: target 0x%016llx no longer reports LUN %llu\n",
+				p->wwpn, rport->port_name, sdev->lun);
+			scsi_remove_device(sdev);
+		}
+	}
+}
+
+static void vvp_fc_lun_work(struct work_struct *work)
+{
+	struct vvp_fc_port *p = container_of(to_delayed_work(work),
+					     struct vvp_fc_port, lun_work);
+	struct fc_host_attrs *fch = shost_to_fc_host(p->vshost);
+	struct fc_rport *rport, *todo;
+	unsigned long flags;
+	unsigned int seq = 0, i;
+	u64 *luns = NULL;
+	u8 *buf;
+
+	buf = kmalloc(VVP_FC_RLUN_LEN * 2, GFP_KERNEL);
+	if (buf)
+		luns = (u64 *)(buf + VVP_FC_RLUN_LEN);
+	/* One remote port at a time: scanning sleeps, the list may change. */
+	for (;;) {
+		todo = NULL;
+		i = 0;
+		spin_lock_irqsave(p->vshost->host_lock, flags);
+		list_for_each_entry(rport, &fch->rports, peers) {
+			if (i++ < seq)
+				continue;
+			if (rport->port_state == FC_PORTSTATE_ONLINE &&
+			    (rport->roles & FC_PORT_ROLE_FCP_TARGET) &&
+			    rport->scsi_target_id >= 0) {
+				todo = rport;
+				get_device(&todo->dev);
+				break;
+			}
+		}
+		spin_unlock_irqrestore(p->vshost->host_lock, flags);
+		if (!todo)
+			break;
+		seq = i;
+		scsi_scan_target(&todo->dev, todo->channel,
+				 todo->scsi_target_id, SCAN_WILD_CARD,
+				 SCSI_SCAN_MANUAL);
+		if (buf)
+			vvp_fc_prune_luns(p, todo, buf, luns);
+		put_device(&todo->dev);
+	}
+	kfree(buf);
+	if (READ_ONCE(lun_poll_ms))
+		queue_delayed_work(system_long_wq, &p->lun_work,
+				   msecs_to_jiffies(READ_ONCE(lun_poll_ms)));
+}
+
+/* From a command's completion (any context): a target's LUNs changed. */
+static void vvp_fc_luns_changed(struct vvp_fc_port *p, const u8 *sense,
+				unsigned int len)
+{
+	struct scsi_sense_hdr sshdr;
+
+	if (scsi_normalize_sense(sense, len, &sshdr) &&
+	    sshdr.sense_key == UNIT_ATTENTION && sshdr.asc == 0x3f &&
+	    sshdr.ascq == 0x0e)
+		mod_delayed_work(system_long_wq, &p->lun_work, 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* Create and destroy                                                   */
 
 static int vvp_fc_watch_bus(struct Scsi_Host *parent)
@@ -493,7 +654,7 @@ static int vvp_fc_create(struct vvp_vport *vp,
 	if (!p)
 		return -ENOMEM;
 	p->wwpn = req->wwpn;
-	p->vp = vp;
+	INIT_DELAYED_WORK(&p->lun_work, vvp_fc_lun_work);
 
 	ret = vvp_find_parent(req, &parent);
 	if (ret) {
@@ -541,6 +702,12 @@ static int vvp_fc_create(struct vvp_vport *vp,
 		goto err_terminate;
 	}
 	vp->adapter = p;
+	spin_lock(&vvp_fc_lock);
+	p->vp = vp;
+	spin_unlock(&vvp_fc_lock);
+	if (lun_poll_ms)
+		queue_delayed_work(system_long_wq, &p->lun_work,
+				   msecs_to_jiffies(lun_poll_ms));
 	return 0;
 
 err_terminate:
@@ -559,6 +726,8 @@ static void vvp_fc_destroy(struct vvp_vport *vp)
 {
 	struct vvp_fc_port *p = vp->adapter;
 
+	/* I/O is drained: nothing re-arms the LUN work now. */
+	cancel_delayed_work_sync(&p->lun_work);
 	vvp_fc_terminate(p);
 	module_put(p->vshost->hostt->module);
 	scsi_host_put(p->vshost);
@@ -679,6 +848,7 @@ static enum rq_end_io_ret vvp_fc_end_io(struct request *rq, blk_status_t err)
 		x->sense_len = min_t(unsigned int, scmd->sense_len,
 				     min(SCSI_SENSE_BUFFERSIZE, VVP_SENSE_SIZE));
 		memcpy(x->sense, scmd->sense_buffer, x->sense_len);
+		vvp_fc_luns_changed(fx->port, x->sense, x->sense_len);
 	}
 	if (x->nr_bvec)
 		bio_uninit(&fx->bio);
@@ -734,6 +904,7 @@ static int vvp_fc_submit(struct vvp_vport *vp, struct vvp_xchg *x)
 			goto err_uninit;
 	}
 	fx->sdev = sdev;
+	fx->port = p;
 	rq->end_io = vvp_fc_end_io;
 	rq->end_io_data = x;
 	blk_execute_rq_nowait(rq, x->task_attr == VIRTIO_SCSI_S_HEAD);
@@ -835,6 +1006,153 @@ static unsigned int vvp_fc_luns(struct vvp_vport *vp, u64 wwpn, u64 *luns,
 	return n;
 }
 
+/* ------------------------------------------------------------------ */
+/* Task management                                                      */
+
+/* An aborted task comes back within its time-out plus error handling. */
+#define VVP_FC_ABORT_WAIT	(2 * VVP_FC_CMD_TIMEOUT)
+#define VVP_FC_ABORT_POLL_MS	20
+
+/* Which of the guest's tasks in flight a function acts on. */
+struct vvp_fc_task_scan {
+	struct scsi_device	*sdev;
+	bool			by_tag;
+	u64			tag;
+	bool			abort;
+	unsigned int		found;
+};
+
+/*
+ * Called for every started request of the vport's host, with a reference
+ * on the request held by the iterator, so blk_abort_request() is safe even
+ * if the request completes meanwhile (a completed request is not timed
+ * out).  Only the guest's requests count, not the midlayer's own.  The tag
+ * is read from the slot: if the request completed and its slot was reused
+ * for a request with another tag, the scan sees the new tag, which is the
+ * task the guest now knows under it.
+ */
+static bool vvp_fc_task_match(struct request *rq, void *data)
+{
+	struct vvp_fc_task_scan *scan = data;
+	struct scsi_cmnd *scmd = blk_mq_rq_to_pdu(rq);
+	struct vvp_xchg *x;
+
+	if (rq->end_io != vvp_fc_end_io || scmd->device != scan->sdev)
+		return true;
+	x = rq->end_io_data;
+	if (scan->by_tag && READ_ONCE(x->tag) != scan->tag)
+		return true;
+	scan->found++;
+	if (scan->abort)
+		blk_abort_request(rq);
+	return true;
+}
+
+static unsigned int vvp_fc_tasks(struct vvp_fc_port *p,
+				 struct vvp_fc_task_scan *scan)
+{
+	scan->found = 0;
+	blk_mq_tagset_busy_iter(&p->vshost->tag_set, vvp_fc_task_match, scan);
+	return scan->found;
+}
+
+/*
+ * Aborts the matching tasks through the midlayer's time-out path (the
+ * driver's eh_abort_handler sends the ABTS) and waits until each has been
+ * completed to the guest, as SAM wants before the function completes.
+ */
+static enum vvp_tmf_result vvp_fc_abort(struct vvp_fc_port *p,
+					struct vvp_fc_task_scan *scan)
+{
+	unsigned long deadline = jiffies + VVP_FC_ABORT_WAIT;
+
+	scan->abort = true;
+	if (!vvp_fc_tasks(p, scan))
+		return VVP_TMF_COMPLETE;
+	scan->abort = false;
+	while (vvp_fc_tasks(p, scan)) {
+		if (time_after(jiffies, deadline))
+			return VVP_TMF_FAILED;
+		msleep(VVP_FC_ABORT_POLL_MS);
+	}
+	return VVP_TMF_COMPLETE;
+}
+
+/*
+ * A LUN or target reset through the midlayer, as sg's SG_SCSI_RESET does
+ * it (the driver's eh_device_reset_handler / eh_target_reset_handler).
+ * scsi_ioctl() reads the reset type from user memory only, so we lend it
+ * one page of the owner's address space, which the control worker runs on,
+ * for the length of the call.  The owner could change the value meanwhile;
+ * at worst that escalates the reset to this vport's own host, which only
+ * the owner's I/O goes through.
+ */
+static int vvp_fc_reset(struct scsi_device *sdev, int type)
+{
+	unsigned long addr;
+	int ret;
+
+	if (!current->mm)
+		return -EIO;
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	ret = put_user(type | SG_SCSI_RESET_NO_ESCALATE, (int __user *)addr);
+	if (!ret)
+		ret = vvp_sdev_ioctl(sdev, SG_SCSI_RESET, (void __user *)addr);
+	vm_munmap(addr, PAGE_SIZE);
+	return ret;
+}
+
+static enum vvp_tmf_result vvp_fc_tmf(struct vvp_vport *vp, enum vvp_tmf fn,
+				      u64 wwpn, u64 lun, u64 tag)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct vvp_fc_task_scan scan = { .tag = tag };
+	enum vvp_tmf_result res;
+	int ret;
+
+	scan.sdev = vvp_fc_sdev(p, wwpn, lun);
+	if (!scan.sdev)
+		return VVP_TMF_BAD_TARGET;
+	switch (fn) {
+	case VVP_TMF_ABORT_TASK:
+		scan.by_tag = true;
+		fallthrough;
+	case VVP_TMF_ABORT_TASK_SET:
+	case VVP_TMF_CLEAR_TASK_SET:
+		res = vvp_fc_abort(p, &scan);
+		break;
+	case VVP_TMF_QUERY_TASK:
+		scan.by_tag = true;
+		fallthrough;
+	case VVP_TMF_QUERY_TASK_SET:
+		res = vvp_fc_tasks(p, &scan) ? VVP_TMF_SUCCEEDED :
+					       VVP_TMF_COMPLETE;
+		break;
+	case VVP_TMF_LUN_RESET:
+		ret = vvp_fc_reset(scan.sdev, SG_SCSI_RESET_DEVICE);
+		res = ret ? VVP_TMF_FAILED : VVP_TMF_SUCCEEDED;
+		break;
+	case VVP_TMF_I_T_NEXUS_RESET:
+		/* fcoe, for one, has no target reset: say so. */
+		if (!scan.sdev->host->hostt->eh_target_reset_handler) {
+			res = VVP_TMF_REJECTED;
+			break;
+		}
+		ret = vvp_fc_reset(scan.sdev, SG_SCSI_RESET_TARGET);
+		res = ret ? VVP_TMF_FAILED : VVP_TMF_SUCCEEDED;
+		break;
+	default:
+		/* CLEAR ACA: the midlayer has no way to send it. */
+		res = VVP_TMF_REJECTED;
+		break;
+	}
+	scsi_device_put(scan.sdev);
+	return res;
+}
+
 const struct vvp_adapter_ops vvp_fc_adapter = {
 	.name		= "fc",
 	.create		= vvp_fc_create,
@@ -845,20 +1163,29 @@ const struct vvp_adapter_ops vvp_fc_adapter = {
 	.status		= vvp_fc_status,
 	.rports		= vvp_fc_rports,
 	.luns		= vvp_fc_luns,
+	.tmf		= vvp_fc_tmf,
 	.xchg_priv_size	= sizeof(struct vvp_fc_xchg),
 };
 
 int vvp_fc_init(void)
 {
+	int ret;
+
 	vvp_fc_probe_tt = fc_attach_transport(&vvp_fc_probe_ft);
 	if (!vvp_fc_probe_tt)
 		return -ENOMEM;
 	vvp_fc_host_class = vvp_fc_probe_tt->host_attrs.ac.class;
+	ret = scsi_register_interface(&vvp_fc_sdev_intf);
+	if (ret) {
+		fc_release_transport(vvp_fc_probe_tt);
+		return ret;
+	}
 	return 0;
 }
 
 void vvp_fc_exit(void)
 {
+	class_interface_unregister(&vvp_fc_sdev_intf);
 	if (vvp_fc_nb_bus)
 		bus_unregister_notifier(vvp_fc_nb_bus, &vvp_fc_nb);
 	fc_release_transport(vvp_fc_probe_tt);

@@ -460,8 +460,8 @@ static void vvp_ev_work_fn(struct work_struct *work)
 	}
 }
 
-void vvp_vport_event(struct vvp_vport *vp, enum vvp_event ev, u64 rport_wwpn,
-		     u64 lun)
+void vvp_genl_event(struct vvp_vport *vp, enum vvp_event ev, u64 rport_wwpn,
+		    u64 lun)
 {
 	unsigned long flags;
 	struct vvp_ev *e;

@@ -130,6 +130,31 @@ err_inval:
 	return -EINVAL;
 }
 
+/*
+ * The target id of a remote port, given the lowest free one if it has
+ * none yet (a port that appeared after the endpoint was set).  -1 if the
+ * table is full.  Any context.
+ */
+static int vvp_target_id(struct vvp_vport *vp, u64 wwpn)
+{
+	int t, free = -1;
+
+	spin_lock(&vp->tgt_lock);
+	for (t = 0; t < VVP_MAX_TARGETS; t++) {
+		if (vp->tgt[t] == wwpn)
+			break;
+		if (!vp->tgt[t] && free < 0)
+			free = t;
+	}
+	if (t == VVP_MAX_TARGETS) {
+		t = free;
+		if (t >= 0)
+			vp->tgt[t] = wwpn;
+	}
+	spin_unlock(&vp->tgt_lock);
+	return t;
+}
+
 static u64 vvp_target_wwpn(struct vvp_vport *vp, u8 id)
 {
 	u64 wwpn;
@@ -563,6 +588,88 @@ out:
 /* ------------------------------------------------------------------ */
 /* Control queue                                                        */
 
+static const u8 vvp_tmf_to_virtio[] = {
+	[VVP_TMF_COMPLETE]	= VIRTIO_SCSI_S_OK,	/* FUNCTION COMPLETE */
+	[VVP_TMF_SUCCEEDED]	= VIRTIO_SCSI_S_FUNCTION_SUCCEEDED,
+	[VVP_TMF_REJECTED]	= VIRTIO_SCSI_S_FUNCTION_REJECTED,
+	[VVP_TMF_FAILED]	= VIRTIO_SCSI_S_FAILURE,
+	[VVP_TMF_BAD_TARGET]	= VIRTIO_SCSI_S_BAD_TARGET,
+};
+
+static const char * const vvp_tmf_names[] = {
+	[VVP_TMF_ABORT_TASK]		= "ABORT TASK",
+	[VVP_TMF_ABORT_TASK_SET]	= "ABORT TASK SET",
+	[VVP_TMF_CLEAR_TASK_SET]	= "CLEAR TASK SET",
+	[VVP_TMF_CLEAR_ACA]		= "CLEAR ACA",
+	[VVP_TMF_LUN_RESET]		= "LOGICAL UNIT RESET",
+	[VVP_TMF_I_T_NEXUS_RESET]	= "I_T NEXUS RESET",
+	[VVP_TMF_QUERY_TASK]		= "QUERY TASK",
+	[VVP_TMF_QUERY_TASK_SET]	= "QUERY TASK SET",
+};
+
+/*
+ * Runs one task-management request on the adapter and returns the virtio
+ * response.  Sleeps, possibly for seconds (a LUN reset waits for the
+ * target): only the control queue's worker calls it, so request queues
+ * keep completing on their own workers meanwhile.
+ */
+static u8 vvp_ctl_tmf(struct vvp_vport *vp,
+		      const struct virtio_scsi_ctrl_tmf_req *req)
+{
+	enum vvp_tmf_result res;
+	enum vvp_tmf fn;
+	u64 wwpn, lun;
+
+	switch (le32_to_cpu((__force __le32)req->subtype)) {
+	case VIRTIO_SCSI_T_TMF_ABORT_TASK:
+		fn = VVP_TMF_ABORT_TASK;
+		break;
+	case VIRTIO_SCSI_T_TMF_ABORT_TASK_SET:
+		fn = VVP_TMF_ABORT_TASK_SET;
+		break;
+	case VIRTIO_SCSI_T_TMF_CLEAR_ACA:
+		fn = VVP_TMF_CLEAR_ACA;
+		break;
+	case VIRTIO_SCSI_T_TMF_CLEAR_TASK_SET:
+		fn = VVP_TMF_CLEAR_TASK_SET;
+		break;
+	case VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET:
+		fn = VVP_TMF_I_T_NEXUS_RESET;
+		break;
+	case VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET:
+		fn = VVP_TMF_LUN_RESET;
+		break;
+	case VIRTIO_SCSI_T_TMF_QUERY_TASK:
+		fn = VVP_TMF_QUERY_TASK;
+		break;
+	case VIRTIO_SCSI_T_TMF_QUERY_TASK_SET:
+		fn = VVP_TMF_QUERY_TASK_SET;
+		break;
+	default:
+		return VIRTIO_SCSI_S_FUNCTION_REJECTED;
+	}
+	/* The same LUN rules as for commands. */
+	wwpn = req->lun[0] == 1 ? vvp_target_wwpn(vp, req->lun[1]) : 0;
+	if (!wwpn || req->lun[4] || req->lun[5] || req->lun[6] || req->lun[7])
+		return VIRTIO_SCSI_S_BAD_TARGET;
+	lun = ((req->lun[2] << 8) | req->lun[3]) & 0x3fff;
+	if (!vp->ops->tmf)
+		return VIRTIO_SCSI_S_FUNCTION_REJECTED;
+	res = vp->ops->tmf(vp, fn, wwpn, lun,
+			   le64_to_cpu((__force __le64)req->tag));
+	if (fn == VVP_TMF_LUN_RESET || fn == VVP_TMF_I_T_NEXUS_RESET ||
+	    res == VVP_TMF_FAILED)
+		pr_info_ratelimited("%s: %s to target 0x%016llx LUN %llu: %s\n",
+				    vp->name, vvp_tmf_names[fn], wwpn, lun,
+				    res == VVP_TMF_SUCCEEDED ||
+				    res == VVP_TMF_COMPLETE ? "done" :
+				    res == VVP_TMF_REJECTED ? "not supported" :
+				    res == VVP_TMF_BAD_TARGET ? "no such LUN" :
+				    "failed");
+	return res < ARRAY_SIZE(vvp_tmf_to_virtio) ? vvp_tmf_to_virtio[res] :
+						     VIRTIO_SCSI_S_FAILURE;
+}
+
 static void vvp_ctl_handle(struct vvp_queue *q, struct vvh_chain *c,
 			   unsigned int head)
 {
@@ -584,8 +691,6 @@ static void vvp_ctl_handle(struct vvp_queue *q, struct vvh_chain *c,
 	case VIRTIO_SCSI_T_TMF:
 		req_len = sizeof(req.tmf);
 		resp_len = sizeof(resp.tmf);
-		/* Task management reaches the fabric in a later change. */
-		resp.tmf.response = VIRTIO_SCSI_S_FUNCTION_REJECTED;
 		break;
 	case VIRTIO_SCSI_T_AN_QUERY:
 	case VIRTIO_SCSI_T_AN_SUBSCRIBE:
@@ -603,6 +708,8 @@ static void vvp_ctl_handle(struct vvp_queue *q, struct vvh_chain *c,
 	if (c->out_len < req_len || c->in_len < resp_len ||
 	    vvh_copy_from_chain(c, 0, &req, req_len))
 		goto err_short;
+	if (le32_to_cpu((__force __le32)type) == VIRTIO_SCSI_T_TMF)
+		resp.tmf.response = vvp_ctl_tmf(q->vp, &req.tmf);
 	if (vvh_copy_to_chain(vq, c, 0, &resp, resp_len))
 		vvh_vq_error(vq, "cannot write a control response");
 	vvh_add_used(vq, head, resp_len);
@@ -640,26 +747,110 @@ out:
 }
 
 /*
- * The event queue.  Buffers stay with the device until it has an event;
- * the only one raised so far is "events missed" (VHOST_SCSI_SET_EVENTS_MISSED).
+ * The event queue.  Buffers stay with the device until it has an event:
+ * LUNs that appeared or went on the vport (VIRTIO_SCSI_T_TRANSPORT_RESET,
+ * reason RESCAN or REMOVED, as the in-tree driver and QEMU send them), and
+ * "events missed" when the ring of pending events overflowed or userspace
+ * set VHOST_SCSI_SET_EVENTS_MISSED.
  */
+void vvp_scsi_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
+		    u64 lun)
+{
+	unsigned long flags;
+	struct vvp_evt *e;
+
+	if (ev != VVP_EV_LUN_ADDED && ev != VVP_EV_LUN_REMOVED)
+		return;
+	spin_lock_irqsave(&vp->evq_lock, flags);
+	if (!vp->hotplug)
+		goto out;
+	if (vp->evq_len == VVP_EVQ_LEN) {
+		WRITE_ONCE(vp->events_missed, 1);
+	} else {
+		e = &vp->evq[(vp->evq_head + vp->evq_len) % VVP_EVQ_LEN];
+		e->wwpn = wwpn;
+		e->lun = lun;
+		e->removed = ev == VVP_EV_LUN_REMOVED;
+		vp->evq_len++;
+	}
+	/* Under the lock: vvp_stop() turns hotplug off before the workers go. */
+	vvh_work_queue(vp->vqs[VVP_EVT_VQ], &vp->queues[VVP_EVT_VQ].kick_work);
+out:
+	spin_unlock_irqrestore(&vp->evq_lock, flags);
+}
+
+/* The next event to send into @ev; false if there is none. */
+static bool vvp_evt_next(struct vvp_vport *vp, struct virtio_scsi_event *ev,
+			 bool *from_ring)
+{
+	unsigned long flags;
+	struct vvp_evt e;
+	u32 event;
+	int id;
+
+	memset(ev, 0, sizeof(*ev));
+	*from_ring = false;
+	event = READ_ONCE(vp->events_missed) ? VIRTIO_SCSI_T_EVENTS_MISSED : 0;
+	spin_lock_irqsave(&vp->evq_lock, flags);
+	if (vp->evq_len) {
+		e = vp->evq[vp->evq_head];
+		*from_ring = true;
+	}
+	spin_unlock_irqrestore(&vp->evq_lock, flags);
+	if (!*from_ring) {
+		if (!event)
+			return false;
+		ev->event = cpu_to_le32(VIRTIO_SCSI_T_NO_EVENT | event);
+		return true;
+	}
+	id = vvp_target_id(vp, e.wwpn);
+	if (id < 0) {
+		/* No id for the port: the guest cannot address it anyway. */
+		ev->event = cpu_to_le32(VIRTIO_SCSI_T_NO_EVENT |
+					VIRTIO_SCSI_T_EVENTS_MISSED);
+		return true;
+	}
+	ev->event = cpu_to_le32(VIRTIO_SCSI_T_TRANSPORT_RESET | event);
+	ev->reason = cpu_to_le32(e.removed ? VIRTIO_SCSI_EVT_RESET_REMOVED :
+				 VIRTIO_SCSI_EVT_RESET_RESCAN);
+	ev->lun[0] = 1;
+	ev->lun[1] = id;
+	ev->lun[2] = (e.lun >> 8) | (e.lun >= 256 ? 0x40 : 0);
+	ev->lun[3] = e.lun & 0xff;
+	return true;
+}
+
+/* Drops the event vvp_evt_next() returned, once it is in the guest's buffer. */
+static void vvp_evt_sent(struct vvp_vport *vp, bool from_ring)
+{
+	unsigned long flags;
+
+	WRITE_ONCE(vp->events_missed, 0);
+	if (!from_ring)
+		return;
+	spin_lock_irqsave(&vp->evq_lock, flags);
+	if (vp->evq_len) {
+		vp->evq_head = (vp->evq_head + 1) % VVP_EVQ_LEN;
+		vp->evq_len--;
+	}
+	spin_unlock_irqrestore(&vp->evq_lock, flags);
+}
+
 static void vvp_evt_kick(struct vvh_work *work)
 {
 	struct vvp_queue *q = container_of(work, struct vvp_queue, kick_work);
-	struct virtio_scsi_event ev = {
-		.event = cpu_to_le32(VIRTIO_SCSI_T_NO_EVENT |
-				     VIRTIO_SCSI_T_EVENTS_MISSED),
-	};
 	struct vvp_vport *vp = q->vp;
 	struct vvh_vq *vq = q->vq;
+	struct virtio_scsi_event ev;
 	struct vvp_slot *s;
+	bool from_ring;
 	int head;
 
 	mutex_lock(&vq->mutex);
 	if (!vq->private_data || !q->nslots)
 		goto out;
 	s = q->slots[0];
-	while (READ_ONCE(vp->events_missed)) {
+	while (vvp_evt_next(vp, &ev, &from_ring)) {
 		head = vvp_next_chain(vq, s);
 		if (head < 0)
 			break;
@@ -672,7 +863,7 @@ static void vvp_evt_kick(struct vvh_work *work)
 		if (vvh_copy_to_chain(vq, &s->chain, 0, &ev, sizeof(ev)))
 			vvh_vq_error(vq, "cannot write an event");
 		vvh_add_used(vq, head, sizeof(ev));
-		WRITE_ONCE(vp->events_missed, 0);
+		vvp_evt_sent(vp, from_ring);
 	}
 	vvh_signal(vq);
 out:
@@ -697,10 +888,21 @@ static void vvp_queue_stop(struct vvp_queue *q)
 	mutex_unlock(&vq->mutex);
 }
 
+static void vvp_hotplug(struct vvp_vport *vp, bool on)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vp->evq_lock, flags);
+	vp->hotplug = on;
+	vp->evq_len = 0;
+	spin_unlock_irqrestore(&vp->evq_lock, flags);
+}
+
 static void vvp_stop(struct vvp_vport *vp)
 {
 	unsigned int i;
 
+	vvp_hotplug(vp, false);
 	for (i = 0; i < VVP_NR_VQS; i++)
 		vvp_queue_stop(&vp->queues[i]);
 	vp->endpoint = false;
@@ -770,6 +972,9 @@ static long vvp_set_endpoint(struct vvp_vport *vp, void __user *argp)
 			goto err_stop;
 	}
 	vp->endpoint = true;
+	if (vp->vqs[VVP_EVT_VQ]->private_data &&
+	    vvh_has_feature(vp->vqs[VVP_EVT_VQ], VIRTIO_SCSI_F_HOTPLUG))
+		vvp_hotplug(vp, true);
 	for (i = 0; i < VVP_NR_VQS; i++)
 		if (vp->vqs[i]->private_data)
 			vvh_work_queue(vp->vqs[i], &vp->queues[i].kick_work);
@@ -870,6 +1075,7 @@ void vvp_scsi_init(struct vvp_vport *vp)
 
 	init_waitqueue_head(&vp->drain_wq);
 	spin_lock_init(&vp->tgt_lock);
+	spin_lock_init(&vp->evq_lock);
 	for (i = 0; i < VVP_NR_VQS; i++) {
 		struct vvp_queue *q = &vp->queues[i];
 

@@ -61,7 +61,8 @@ static void vvp_vport_unlist(struct vvp_vport *vp)
 			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) | \
 			 BIT_ULL(VHOST_F_LOG_ALL) | \
 			 BIT_ULL(VIRTIO_F_ANY_LAYOUT) | \
-			 BIT_ULL(VIRTIO_F_VERSION_1))
+			 BIT_ULL(VIRTIO_F_VERSION_1) | \
+			 BIT_ULL(VIRTIO_SCSI_F_HOTPLUG))
 
 static long vvp_set_features(struct vvp_vport *vp, u64 __user *argp)
 {
@@ -78,6 +79,13 @@ static long vvp_set_features(struct vvp_vport *vp, u64 __user *argp)
 		ret = vvh_set_features(&vp->dev, features);
 	mutex_unlock(&vp->dev.mutex);
 	return ret;
+}
+
+void vvp_vport_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
+		     u64 lun)
+{
+	vvp_scsi_event(vp, ev, wwpn, lun);
+	vvp_genl_event(vp, ev, wwpn, lun);
 }
 
 static long vvp_get_info(struct vvp_vport *vp, void __user *argp)

@@ -35,8 +35,36 @@
 /* Pinned pages of one request: 4 MiB of data. */
 #define VVP_MAX_PAGES		1024
 
+/* Pending guest events a vport keeps while the guest has no buffer. */
+#define VVP_EVQ_LEN		64
+
 struct vvp_vport;
 struct vvp_queue;
+
+/*
+ * What happens to a vport, reported by its adapter (and the core) through
+ * vvp_vport_event(): the guest's event queue gets the LUN events, netlink
+ * listeners all of them.
+ */
+enum vvp_event {
+	VVP_EV_VPORT_CREATED,
+	VVP_EV_VPORT_DELETED,
+	VVP_EV_LOGIN_ONLINE,
+	VVP_EV_LOGIN_OFFLINE,
+	VVP_EV_RPORT_ADDED,
+	VVP_EV_RPORT_REMOVED,
+	VVP_EV_LUN_ADDED,
+	VVP_EV_LUN_REMOVED,
+	VVP_EV_LINK_DOWN,
+	VVP_EV_LINK_UP,
+};
+
+/* A LUN event waiting for an event buffer of the guest. */
+struct vvp_evt {
+	u64			wwpn;
+	u64			lun;
+	bool			removed;
+};
 
 /*
  * A request slot: everything one request needs, allocated when the
@@ -142,6 +170,14 @@ struct vvp_adapter_ops {
 				  unsigned int max);
 	unsigned int	(*luns)(struct vvp_vport *vp, u64 rport, u64 *luns,
 				unsigned int max);
+	/*
+	 * tmf:     run a task-management function on (target, LUN); tag
+	 *          names the task for ABORT_TASK and QUERY_TASK.  Sleeps,
+	 *          possibly for seconds; returns once the function is over
+	 *          (an aborted task has been completed through done()).
+	 */
+	enum vvp_tmf_result (*tmf)(struct vvp_vport *vp, enum vvp_tmf fn,
+				   u64 target_wwpn, u64 lun, u64 tag);
 	size_t		xchg_priv_size;
 };
 
@@ -168,6 +204,17 @@ struct vvp_vport {
 
 	bool				endpoint;	/* under dev.mutex */
 	u32				events_missed;
+
+	/*
+	 * LUN events for the guest, under evq_lock (any context).  Queued
+	 * only while hotplug is on (endpoint set, VIRTIO_SCSI_F_HOTPLUG
+	 * acked); an event that finds the ring full is counted as missed.
+	 */
+	spinlock_t			evq_lock;
+	bool				hotplug;
+	unsigned int			evq_head;	/* next to send */
+	unsigned int			evq_len;
+	struct vvp_evt			evq[VVP_EVQ_LEN];
 	wait_queue_head_t		drain_wq;
 
 	/* Virtio target id -> remote port WWPN (0 = free); under tgt_lock. */
@@ -190,31 +237,14 @@ struct vvp_vport {
 };
 
 /*
- * Events, multicast on the netlink family's "events" group.  The login
- * state has two values, so that the signature stays one u64 pair.
+ * genl.c.  vvp_genl_event() is the netlink half of vvp_vport_event(); any
+ * context (hard irq, spinlocks held): it copies the event (GFP_ATOMIC) and
+ * a work item sends it.  Events of a vport that is not listed are dropped,
+ * except VPORT_CREATED and VPORT_DELETED; so are all events while nobody
+ * listens.  @vp only has to be valid during the call.
  */
-enum vvp_event {
-	VVP_EV_VPORT_CREATED,
-	VVP_EV_VPORT_DELETED,
-	VVP_EV_LOGIN_ONLINE,		/* LOGIN_STATE, logged in */
-	VVP_EV_LOGIN_OFFLINE,		/* LOGIN_STATE, logged out */
-	VVP_EV_RPORT_ADDED,		/* rport_wwpn came online */
-	VVP_EV_RPORT_REMOVED,		/* rport_wwpn went away */
-	VVP_EV_LUN_ADDED,		/* rport_wwpn, lun */
-	VVP_EV_LUN_REMOVED,		/* rport_wwpn, lun */
-	VVP_EV_LINK_DOWN,
-	VVP_EV_LINK_UP,
-};
-
-/*
- * genl.c.  vvp_vport_event() may be called from any context (hard irq,
- * spinlocks held): it copies the event (GFP_ATOMIC) and a work item sends
- * it.  Events of a vport that is not listed are dropped, except
- * VPORT_CREATED and VPORT_DELETED; so are all events while nobody listens.
- * @vp only has to be valid during the call.
- */
-void vvp_vport_event(struct vvp_vport *vp, enum vvp_event ev, u64 rport_wwpn,
-		     u64 lun);
+void vvp_genl_event(struct vvp_vport *vp, enum vvp_event ev, u64 rport_wwpn,
+		    u64 lun);
 int vvp_genl_init(void);
 void vvp_genl_exit(void);
 void vvp_genl_poll_start(void);
@@ -227,6 +257,9 @@ void vvp_scsi_release(struct vvp_vport *vp);
 void vvp_scsi_counters(struct vvp_vport *vp, struct vvp_counters *c,
 		       u32 *inflight);
 
+void vvp_scsi_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
+		    u64 lun);
+
 /* fc.c: the generic adapter over the FC transport class. */
 extern const struct vvp_adapter_ops vvp_fc_adapter;
 int vvp_fc_init(void);
@@ -236,5 +269,11 @@ void vvp_fc_exit(void);
 int vvp_vport_create_fd(const struct vhost_vport_create *req);
 extern struct list_head vvp_vports;
 extern struct mutex vvp_vports_mutex;
+/*
+ * Reports an event of the vport; @wwpn names the remote port and @lun the
+ * LUN where the event has them.  Any context, never sleeps.
+ */
+void vvp_vport_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
+		     u64 lun);
 
 #endif /* _VHOST_VPORT_VPORT_H */

@@ -54,4 +54,25 @@ struct vvp_xchg {
 	void			*priv;		/* the adapter's */
 };
 
+/* Task-management functions, as SAM names them. */
+enum vvp_tmf {
+	VVP_TMF_ABORT_TASK,
+	VVP_TMF_ABORT_TASK_SET,
+	VVP_TMF_CLEAR_TASK_SET,
+	VVP_TMF_CLEAR_ACA,
+	VVP_TMF_LUN_RESET,
+	VVP_TMF_I_T_NEXUS_RESET,
+	VVP_TMF_QUERY_TASK,
+	VVP_TMF_QUERY_TASK_SET,
+};
+
+/* Their outcome; the core maps it to VIRTIO_SCSI_S_*. */
+enum vvp_tmf_result {
+	VVP_TMF_COMPLETE,	/* done (or nothing to do) */
+	VVP_TMF_SUCCEEDED,	/* done; for queries: a task exists */
+	VVP_TMF_REJECTED,	/* not supported by this adapter or port */
+	VVP_TMF_FAILED,		/* tried and failed */
+	VVP_TMF_BAD_TARGET,	/* no such remote port or LUN */
+};
+
 #endif /* _VHOST_VPORT_XCHG_H */

@@ -41,6 +41,14 @@ int main(int argc, char **argv)
 	auto *smoke = app.add_subcommand("smoke", "TUR, INQUIRY, VPD 0x83, READ CAPACITY, REPORT LUNS");
 	smoke->add_option("--expect-blocks", so.expect_blocks, "expected capacity in blocks");
 	auto *tmf = app.add_subcommand("tmf", "task management and AN queries on the control queue");
+	AbortOpts ao;
+	auto *abort_cmd = app.add_subcommand(
+		"abort", "ABORT TASK, ABORT TASK SET and QUERY TASK on reads in flight");
+	abort_cmd->add_flag("--expect-inflight", ao.expect_inflight,
+			    "the target is slow: queries must find the reads in flight");
+	abort_cmd->add_option("--blocks", ao.blocks, "blocks per read")->capture_default_str();
+	abort_cmd->add_option("--tmf-timeout-ms", ao.tmf_timeout_ms, "time-out of an abort")
+		->capture_default_str();
 	EventOpts eo;
 	auto *events = app.add_subcommand("events", "event queue: missed events and hotplug");
 	events->add_option("--expect-hotplug", eo.expect, "hotplug events to wait for");
@@ -101,6 +109,8 @@ int main(int argc, char **argv)
 			cmd_smoke(g, r, so);
 		else if (*tmf)
 			cmd_tmf(g, r);
+		else if (*abort_cmd)
+			cmd_abort(g, r, ao);
 		else if (*events)
 			cmd_events(g, r, eo);
 		else if (*rw)

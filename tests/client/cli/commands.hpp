@@ -15,6 +15,14 @@ struct SmokeOpts {
 };
 void cmd_smoke(const Global &g, Report &r, const SmokeOpts &o);
 void cmd_tmf(const Global &g, Report &r);
+struct AbortOpts {
+	// The target answers slowly (a test delays its frames), so tasks are
+	// surely in flight when the query comes: QUERY TASK must find them.
+	bool expect_inflight = false;
+	uint32_t blocks = 128; // per read
+	int tmf_timeout_ms = 90000;
+};
+void cmd_abort(const Global &g, Report &r, const AbortOpts &o);
 struct EventOpts {
 	std::string ready_file;	  // created once the event queue is armed
 	unsigned expect = 0;	  // hotplug events to wait for

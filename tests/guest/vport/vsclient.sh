@@ -8,20 +8,8 @@ vv_load
 san_up --initiators 1 --targets 1 --luns 2 --lun-mb 64
 parent=$(host_of vsan-i0)
 
-VSCLIENT=$VV_BUILD/user/tests/client/vsclient
-run() {
-	log "vsclient $*"
-	PYTHONPATH=$VV_ROOT/tests/guest/vport python3 - "$VSCLIENT" "$parent" "$@" <<'PY'
-import os, subprocess, sys
-import vvp
-fd = vvp.create(0x210000005a000001, 0x200000005a000001, vvp.PARENT_NAME,
-                parent_name=sys.argv[2], timeout_ms=30000)
-rc = subprocess.run([sys.argv[1], "--fd", str(fd), "--wwpn", "naa.210000005a000001",
-                     "--tpgt", "0", "--target", "0"] + sys.argv[3:],
-                    pass_fds=(fd,)).returncode
-sys.exit(rc)
-PY
-}
+source "$VV_ROOT/tests/guest/vport/vport-lib.sh"
+run() { vsc_vport "$parent" "$@"; }
 run --resid-unreported smoke
 run rw --queues 2 --depth 8 --count 400 --verify
 run rw --queues 4 --depth 16 --count 800 --threads 2 --max-segs 64 --verify
