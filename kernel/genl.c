@@ -9,12 +9,13 @@
  *   genl_mutex).  It walks vvp_vports under vvp_vports_mutex, which keeps
  *   every listed vport and its adapter state alive (vport.c unlists a vport
  *   before it destroys it); the adapter callbacks may sleep.
- * - vvp_vport_event() may be called from any context, also hard irq and
- *   with spinlocks held.  It copies the event into a record (GFP_ATOMIC)
- *   on vvp_ev_list under vvp_ev_lock (irq-safe) and queues vvp_ev_work,
- *   which builds and multicasts the messages in process context, in the
- *   order of the calls.  With nobody subscribed nothing is queued; beyond
- *   VVP_EV_MAX waiting records events are dropped and counted.
+ * - vvp_genl_event() (called by vvp_vport_event()) may be called from any
+ *   context, also hard irq and with spinlocks held.  It copies the event
+ *   into a record (GFP_ATOMIC) on vvp_ev_list under vvp_ev_lock (irq-safe)
+ *   and queues vvp_ev_work, which builds and multicasts the messages in
+ *   process context, in the order of the calls.  With nobody subscribed
+ *   nothing is queued; beyond VVP_EV_MAX waiting records events are
+ *   dropped and counted.
  * - The poller (vvp_poll_work, every VVP_POLL_MS while vports exist)
  *   compares each vport's login, link and online remote ports with what
  *   it saw last (vp->snap, under vvp_vports_mutex) and reports the
