@@ -47,6 +47,8 @@
 #include <scsi/scsi_transport.h>
 #include <scsi/scsi_transport_fc.h>
 
+#include <uapi/linux/vhost_vport_genl.h>
+
 #include "compat.h"
 #include "vport.h"
 
@@ -926,6 +928,94 @@ err_put_sdev:
 }
 
 /* ------------------------------------------------------------------ */
+/* The netlink view                                                     */
+
+static u32 vvp_fc_vport_state(enum fc_vport_state s)
+{
+	switch (s) {
+	case FC_VPORT_ACTIVE:
+		return VHOST_VPORT_STATE_ACTIVE;
+	case FC_VPORT_DISABLED:
+		return VHOST_VPORT_STATE_DISABLED;
+	case FC_VPORT_LINKDOWN:
+		return VHOST_VPORT_STATE_LINKDOWN;
+	case FC_VPORT_INITIALIZING:
+		return VHOST_VPORT_STATE_INITIALIZING;
+	case FC_VPORT_NO_FABRIC_SUPP:
+		return VHOST_VPORT_STATE_NO_FABRIC_SUPP;
+	case FC_VPORT_NO_FABRIC_RSCS:
+		return VHOST_VPORT_STATE_NO_FABRIC_RSCS;
+	case FC_VPORT_FABRIC_LOGOUT:
+		return VHOST_VPORT_STATE_FABRIC_LOGOUT;
+	case FC_VPORT_FABRIC_REJ_WWN:
+		return VHOST_VPORT_STATE_FABRIC_REJ_WWN;
+	case FC_VPORT_FAILED:
+		return VHOST_VPORT_STATE_FAILED;
+	default:
+		return VHOST_VPORT_STATE_UNKNOWN;
+	}
+}
+
+static void vvp_fc_status(struct vvp_vport *vp, struct vvp_status *st)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	enum fc_vport_state s = READ_ONCE(p->fcv->vport_state);
+
+	st->state = vvp_fc_vport_state(s);
+	st->logged_in = s == FC_VPORT_ACTIVE;
+	/* libfc puts its vports in LINKDOWN when the parent's link drops. */
+	st->link_up = s != FC_VPORT_LINKDOWN;
+}
+
+static unsigned int vvp_fc_rports(struct vvp_vport *vp,
+				  struct vvp_rport_info *r, unsigned int max)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct fc_host_attrs *fch = shost_to_fc_host(p->vshost);
+	struct fc_rport *rport;
+	unsigned int n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(p->vshost->host_lock, flags);
+	list_for_each_entry(rport, &fch->rports, peers) {
+		if (n == max)
+			break;
+		r[n].wwpn = rport->port_name;
+		r[n].wwnn = rport->node_name;
+		r[n].port_id = rport->port_id;
+		r[n].state = rport->port_state == FC_PORTSTATE_ONLINE ?
+			VHOST_VPORT_RPORT_ONLINE :
+			rport->port_state == FC_PORTSTATE_BLOCKED ?
+			VHOST_VPORT_RPORT_BLOCKED : VHOST_VPORT_RPORT_OFFLINE;
+		r[n].roles = 0;
+		if (rport->roles & FC_PORT_ROLE_FCP_TARGET)
+			r[n].roles |= VHOST_VPORT_ROLE_FCP_TARGET;
+		if (rport->roles & FC_PORT_ROLE_FCP_INITIATOR)
+			r[n].roles |= VHOST_VPORT_ROLE_FCP_INITIATOR;
+		n++;
+	}
+	spin_unlock_irqrestore(p->vshost->host_lock, flags);
+	return n;
+}
+
+static unsigned int vvp_fc_luns(struct vvp_vport *vp, u64 wwpn, u64 *luns,
+				unsigned int max)
+{
+	struct vvp_fc_port *p = vp->adapter;
+	struct scsi_device *sdev;
+	unsigned int n = 0;
+
+	/* The iterator holds a reference on sdev, so on its rport too. */
+	shost_for_each_device(sdev, p->vshost) {
+		struct fc_rport *rport = starget_to_rport(scsi_target(sdev));
+
+		if (rport && rport->port_name == wwpn && n < max)
+			luns[n++] = sdev->lun;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
 /* Task management                                                      */
 
 /* An aborted task comes back within its time-out plus error handling. */
@@ -1079,6 +1169,9 @@ const struct vvp_adapter_ops vvp_fc_adapter = {
 	.info		= vvp_fc_info,
 	.submit		= vvp_fc_submit,
 	.targets	= vvp_fc_targets,
+	.status		= vvp_fc_status,
+	.rports		= vvp_fc_rports,
+	.luns		= vvp_fc_luns,
 	.tmf		= vvp_fc_tmf,
 	.xchg_priv_size	= sizeof(struct vvp_fc_xchg),
 };

@@ -86,14 +86,21 @@ static int __init vvp_init(void)
 		pr_err("cannot attach to the FC transport class: %d\n", ret);
 		return ret;
 	}
+	ret = vvp_genl_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		goto err_fc;
+	}
 	ret = misc_register(&vvp_ctl_misc);
 	if (ret) {
 		pr_err("cannot register /dev/vhost-vport: %d\n", ret);
-		goto err_fc;
+		goto err_genl;
 	}
 	pr_info("loaded, API version %d\n", VHOST_VPORT_API_VERSION);
 	return 0;
 
+err_genl:
+	vvp_genl_exit();
 err_fc:
 	vvp_fc_exit();
 	return ret;
@@ -102,6 +109,7 @@ err_fc:
 static void __exit vvp_exit(void)
 {
 	misc_deregister(&vvp_ctl_misc);
+	vvp_genl_exit();
 	vvp_fc_exit();
 }
 

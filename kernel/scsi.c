@@ -411,11 +411,45 @@ static void vvp_respond(struct vvp_queue *q, struct vvp_slot *s,
 	vvh_add_used(vq, s->head, sizeof(*resp) + data_len);
 }
 
+/* Counts a response; under vq->mutex (see struct vvp_counters). */
+static void vvp_count(struct vvp_queue *q, const struct vvp_xchg *x,
+		      u8 response, u32 done)
+{
+	struct vvp_counters *c = &q->stats;
+
+	WRITE_ONCE(c->commands, c->commands + 1);
+	if (x && x->dir == DMA_FROM_DEVICE)
+		WRITE_ONCE(c->bytes_read, c->bytes_read + done);
+	else if (x && x->dir == DMA_TO_DEVICE)
+		WRITE_ONCE(c->bytes_written, c->bytes_written + done);
+	if (response != VIRTIO_SCSI_S_OK || (x && x->scsi_status))
+		WRITE_ONCE(c->errors, c->errors + 1);
+}
+
+void vvp_scsi_counters(struct vvp_vport *vp, struct vvp_counters *c,
+		       u32 *inflight)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	*inflight = 0;
+	for (i = VVP_IO_VQ; i < VVP_NR_VQS; i++) {
+		const struct vvp_counters *qc = &vp->queues[i].stats;
+
+		c->commands += READ_ONCE(qc->commands);
+		c->bytes_read += READ_ONCE(qc->bytes_read);
+		c->bytes_written += READ_ONCE(qc->bytes_written);
+		c->errors += READ_ONCE(qc->errors);
+		*inflight += atomic_read(&vp->queues[i].inflight);
+	}
+}
+
 static void vvp_respond_status(struct vvp_queue *q, struct vvp_slot *s,
 			       u8 response)
 {
 	struct virtio_scsi_cmd_resp resp = { .response = response };
 
+	vvp_count(q, NULL, response, 0);
 	vvp_respond(q, s, &resp, 0);
 }
 
@@ -461,6 +495,8 @@ static void vvp_done_work(struct vvh_work *work)
 		}
 		if (s->to_guest)
 			vvh_log_chain(vq, &s->chain, sizeof(resp), x->data_len);
+		vvp_count(q, x, resp.response,
+			  x->data_len - min(x->resid, x->data_len));
 		vvp_unpin(s);
 		vvp_respond(q, s, &resp, done_len);
 		vvp_put_slot(q, s);

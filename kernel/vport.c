@@ -13,7 +13,10 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -22,6 +25,35 @@
 
 #include "compat.h"
 #include "vport.h"
+
+/*
+ * Every vport that has an fd, in creation order (so by id).  The mutex
+ * keeps a listed vport and its adapter state alive: a vport leaves the list
+ * before it is destroyed.  Ids are never reused while the module is loaded
+ * (they wrap after 2^32 - 1 vports, skipping 0).
+ */
+LIST_HEAD(vvp_vports);
+DEFINE_MUTEX(vvp_vports_mutex);
+static u32 vvp_next_id;
+
+static void vvp_vport_list(struct vvp_vport *vp)
+{
+	mutex_lock(&vvp_vports_mutex);
+	vp->id = ++vvp_next_id ?: ++vvp_next_id;
+	list_add_tail(&vp->node, &vvp_vports);
+	vp->live = true;
+	vvp_genl_poll_start();
+	mutex_unlock(&vvp_vports_mutex);
+	vvp_vport_event(vp, VVP_EV_VPORT_CREATED, 0, 0);
+}
+
+static void vvp_vport_unlist(struct vvp_vport *vp)
+{
+	mutex_lock(&vvp_vports_mutex);
+	vp->live = false;
+	list_del(&vp->node);
+	mutex_unlock(&vvp_vports_mutex);
+}
 
 /* The vhost features of the vport fd, as the in-tree vhost-scsi offers. */
 #define VVP_FEATURES	(BIT_ULL(VIRTIO_F_NOTIFY_ON_EMPTY) | \
@@ -53,6 +85,7 @@ void vvp_vport_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
 		     u64 lun)
 {
 	vvp_scsi_event(vp, ev, wwpn, lun);
+	vvp_genl_event(vp, ev, wwpn, lun);
 }
 
 static long vvp_get_info(struct vvp_vport *vp, void __user *argp)
@@ -112,10 +145,13 @@ static int vvp_vport_release(struct inode *inode, struct file *file)
 {
 	struct vvp_vport *vp = file->private_data;
 
+	vvp_vport_unlist(vp);
 	vvp_scsi_release(vp);
 	vvh_dev_cleanup(&vp->dev);
 	vp->ops->destroy(vp);
 	pr_info("%s: vport deleted\n", vp->name);
+	vvp_vport_event(vp, VVP_EV_VPORT_DELETED, 0, 0);
+	put_pid(vp->owner);
 	kvfree(vp);
 	return 0;
 }
@@ -162,24 +198,33 @@ int vvp_vport_create_fd(const struct vhost_vport_create *req)
 	vvh_dev_init(&vp->dev, vp->vqs, VVP_NR_VQS, vp->name);
 	vvp_scsi_init(vp);
 	vp->ops = &vvp_fc_adapter;
+	INIT_LIST_HEAD(&vp->node);
+	vp->owner = get_pid(task_tgid(current));
+	get_task_comm(vp->owner_comm, current);
+	vp->created = ktime_get_real_seconds();
 
 	ret = vp->ops->create(vp, req);
 	if (ret)
 		goto err_free;
 	vvp_scsi_start(vp);
+	/* Listed first: the fd may be closed as soon as it exists. */
+	vvp_vport_list(vp);
 	fd = anon_inode_getfd("[vhost-vport]", &vvp_vport_fops, vp,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
 		pr_err("%s: no file descriptor: %d\n", vp->name, ret);
-		goto err_destroy;
+		goto err_unlist;
 	}
 	pr_info("%s: vport logged in\n", vp->name);
 	return fd;
 
-err_destroy:
+err_unlist:
+	vvp_vport_unlist(vp);
 	vp->ops->destroy(vp);
+	vvp_vport_event(vp, VVP_EV_VPORT_DELETED, 0, 0);
 err_free:
+	put_pid(vp->owner);
 	kvfree(vp);
 	return ret;
 }

@@ -8,8 +8,12 @@
 #define _VHOST_VPORT_VPORT_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <uapi/linux/vhost_vport.h>
@@ -92,6 +96,18 @@ struct vvp_slot {
 	/* The adapter's per-exchange area (ops->xchg_priv_size) follows. */
 };
 
+/*
+ * Counters of one request queue, shown over netlink.  Written only by the
+ * queue's worker under its vq mutex (WRITE_ONCE), read without a lock and
+ * summed over the queues by vvp_scsi_counters().
+ */
+struct vvp_counters {
+	u64	commands;
+	u64	bytes_read;		/* to the guest */
+	u64	bytes_written;		/* from the guest */
+	u64	errors;			/* response not OK or status not GOOD */
+};
+
 /* Per virtqueue state of the virtio-scsi layer. */
 struct vvp_queue {
 	struct vvp_vport	*vp;
@@ -115,6 +131,22 @@ struct vvp_queue {
 	struct bio_vec		bounce_bvec[VVP_BOUNCE_CHUNKS];
 	struct vvp_slot		*bounce_owner;
 	struct vvp_slot		*deferred;
+	struct vvp_counters	stats;
+};
+
+/* What the netlink view (genl.c) asks an adapter about a vport. */
+struct vvp_status {
+	u32	state;		/* enum vhost_vport_state */
+	bool	logged_in;
+	bool	link_up;
+};
+
+struct vvp_rport_info {
+	u64	wwpn;
+	u64	wwnn;
+	u32	port_id;
+	u32	state;		/* enum vhost_vport_rport_state */
+	u32	roles;		/* VHOST_VPORT_ROLE_* */
 };
 
 /*
@@ -145,6 +177,18 @@ struct vvp_adapter_ops {
 	unsigned int	(*targets)(struct vvp_vport *vp, u64 *wwpns,
 				   unsigned int max);
 	/*
+	 * For the netlink view; may sleep, called with vvp_vports_mutex held.
+	 * status:  the vport's state, login and link.
+	 * rports:  the remote ports the vport knows, at most max.
+	 * luns:    the LUNs the vport sees behind remote port @rport, at most
+	 *          max.
+	 */
+	void		(*status)(struct vvp_vport *vp, struct vvp_status *st);
+	unsigned int	(*rports)(struct vvp_vport *vp, struct vvp_rport_info *r,
+				  unsigned int max);
+	unsigned int	(*luns)(struct vvp_vport *vp, u64 rport, u64 *luns,
+				unsigned int max);
+	/*
 	 * tmf:     run a task-management function on (target, LUN); tag
 	 *          names the task for ABORT_TASK and QUERY_TASK.  Sleeps,
 	 *          possibly for seconds; returns once the function is over
@@ -153,6 +197,15 @@ struct vvp_adapter_ops {
 	enum vvp_tmf_result (*tmf)(struct vvp_vport *vp, enum vvp_tmf fn,
 				   u64 target_wwpn, u64 lun, u64 tag);
 	size_t		xchg_priv_size;
+};
+
+/* What the event poller (genl.c) saw last; under vvp_vports_mutex. */
+struct vvp_genl_snap {
+	bool		valid;
+	bool		logged_in;
+	bool		link_up;
+	unsigned int	nr;
+	u64		rports[VVP_MAX_TARGETS];	/* online ones */
 };
 
 struct vvp_vport {
@@ -188,13 +241,41 @@ struct vvp_vport {
 	spinlock_t			tgt_lock;
 	u64				tgt[VVP_MAX_TARGETS];
 	u64				tgt_scratch[VVP_MAX_TARGETS];
+
+	/*
+	 * The registry of live vports (vport.c) and its netlink view:
+	 * node, id and live change under vvp_vports_mutex; a listed vport
+	 * and its adapter state stay alive while that mutex is held.
+	 */
+	struct list_head		node;		/* on vvp_vports */
+	u32				id;
+	bool				live;		/* listed */
+	struct pid			*owner;		/* creator's tgid */
+	char				owner_comm[TASK_COMM_LEN];
+	time64_t			created;	/* realtime seconds */
+	struct vvp_genl_snap		snap;
 };
+
+/*
+ * genl.c.  vvp_genl_event() is the netlink half of vvp_vport_event(); any
+ * context (hard irq, spinlocks held): it copies the event (GFP_ATOMIC) and
+ * a work item sends it.  Events of a vport that is not listed are dropped,
+ * except VPORT_CREATED and VPORT_DELETED; so are all events while nobody
+ * listens.  @vp only has to be valid during the call.
+ */
+void vvp_genl_event(struct vvp_vport *vp, enum vvp_event ev, u64 rport_wwpn,
+		    u64 lun);
+int vvp_genl_init(void);
+void vvp_genl_exit(void);
+void vvp_genl_poll_start(void);
 
 /* scsi.c: the virtio-scsi layer. */
 void vvp_scsi_init(struct vvp_vport *vp);
 void vvp_scsi_start(struct vvp_vport *vp);
 long vvp_scsi_ioctl(struct vvp_vport *vp, unsigned int cmd, void __user *argp);
 void vvp_scsi_release(struct vvp_vport *vp);
+void vvp_scsi_counters(struct vvp_vport *vp, struct vvp_counters *c,
+		       u32 *inflight);
 
 void vvp_scsi_event(struct vvp_vport *vp, enum vvp_event ev, u64 wwpn,
 		    u64 lun);
@@ -206,6 +287,8 @@ void vvp_fc_exit(void);
 
 /* vport.c: the vport fd. */
 int vvp_vport_create_fd(const struct vhost_vport_create *req);
+extern struct list_head vvp_vports;
+extern struct mutex vvp_vports_mutex;
 /*
  * Reports an event of the vport; @wwpn names the remote port and @lun the
  * LUN where the event has them.  Any context, never sleeps.

@@ -21,6 +21,7 @@ cases=(
 	wwn-pair wwn-pair-in-use wwn-pair-errors
 	define-round-trip define-state-dir define-errors define-corrupt
 	exec-errors exec-no-module help-new man-page completion
+	vport-no-module monitor-no-module vport-show-malformed
 )
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${cases[@]}"; exit 0; fi
 (($# == 2)) || { echo "usage: $0 VPORTCTL CASE | --list" >&2; exit 2; }
@@ -391,6 +392,22 @@ completion)
 	[[ $(complete_words vportctl attach --q) == "--qmp" ]] || fail "attach --q"
 	[[ $(complete_words vportctl wwn "") == "parse pair" ]] || fail "wwn"
 	[[ $(complete_words vportctl wwn pair --p) == "--prefix --pretty" ]] || fail "wwn pair --p: $(complete_words vportctl wwn pair --p)" ;;
+# The netlink commands on a host without the module (the build host has no
+# loadable modules; where the module is loaded these cases have nothing to
+# check and pass).
+vport-no-module)
+	[[ -d /sys/module/vhost_vport ]] && exit 0
+	for args in "vport list" "-j vport list" "vport show 21:00:00:00:5a:00:00:01"; do
+		run $args; expect_rc 1
+		stderr_is "vportctl: netlink family vhost_vport not found: the vhost_vport kernel module is not loaded"
+		stdout_empty
+	done ;;
+monitor-no-module)
+	[[ -d /sys/module/vhost_vport ]] && exit 0
+	run monitor; expect_rc 1; stderr_has "kernel module is not loaded"; stdout_empty ;;
+vport-show-malformed)
+	run vport show 21:00:00; expect_rc 2; stderr_has "'21:00:00'"; stdout_empty
+	run vport show; expect_rc 2; stdout_empty ;;
 *)
 	echo "unknown case $case" >&2; exit 2 ;;
 esac

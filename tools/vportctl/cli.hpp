@@ -45,5 +45,7 @@ void add_hba_commands(CLI::App &app, Context &ctx);
 void add_wwn_commands(CLI::App &app, Context &ctx);
 void add_define_commands(CLI::App &app, Context &ctx);
 void add_qemu_commands(CLI::App &app, Context &ctx);
+void add_vport_commands(CLI::App &app, Context &ctx);
+void add_monitor_commands(CLI::App &app, Context &ctx);
 
 } // namespace vportctl

@@ -36,6 +36,8 @@ int main(int argc, char **argv)
 	add_wwn_commands(app, ctx);
 	add_define_commands(app, ctx);
 	add_qemu_commands(app, ctx);
+	add_vport_commands(app, ctx);
+	add_monitor_commands(app, ctx);
 
 	// Everything after the first "--" is exec's command, given to no parser:
 	// CLI11 would otherwise still read QEMU's "-S" or "-device" as options

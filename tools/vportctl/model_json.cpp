@@ -2,6 +2,7 @@
 #include "model_json.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 namespace vportctl {
@@ -114,6 +115,95 @@ Json hba_json(const vport::Hba &h)
 		j["fcoe"] = fcoe_json(*h.fcoe);
 	if (!h.device_path.empty())
 		j["sysfs_device"] = (std::filesystem::path("/sys") / h.device_path).string();
+	return j;
+}
+
+namespace {
+
+std::string iso_time(std::int64_t sec, long ms = -1)
+{
+	std::time_t t = static_cast<std::time_t>(sec);
+	std::tm tm{};
+	gmtime_r(&t, &tm);
+	char buf[48];
+	std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	std::string s = buf;
+	if (ms >= 0) {
+		std::snprintf(buf, sizeof(buf), ".%03ld", ms);
+		s += buf;
+	}
+	return s + "Z";
+}
+
+} // namespace
+
+Json vport_state_json(const vport::VportState &v)
+{
+	Json j;
+	j["id"] = v.id;
+	j["wwpn"] = v.wwpn.colon();
+	j["wwnn"] = v.wwnn.colon();
+	j["state"] = v.state;
+	j["logged_in"] = v.logged_in;
+	j["link_up"] = v.link_up;
+	put(j, "parent", v.parent);
+	put(j, "parent_wwpn", v.parent_wwpn);
+	put(j, "fabric_name", v.fabric_name);
+	if (v.port_id)
+		j["port_id"] = "0x" + hex(*v.port_id, 6);
+	put(j, "host", v.host);
+	put(j, "owner_pid", v.owner_pid);
+	put(j, "owner_comm", v.owner_comm);
+	if (v.created)
+		j["created"] = iso_time(*v.created);
+	j["endpoint"] = v.endpoint;
+	Json c;
+	c["commands"] = v.counters.commands;
+	c["bytes_read"] = v.counters.bytes_read;
+	c["bytes_written"] = v.counters.bytes_written;
+	c["errors"] = v.counters.errors;
+	c["in_flight"] = v.counters.in_flight;
+	j["counters"] = std::move(c);
+	Json rports = Json::array();
+	for (const auto &r : v.rports) {
+		Json e;
+		e["wwpn"] = r.wwpn.colon();
+		e["wwnn"] = r.wwnn.colon();
+		e["port_id"] = "0x" + hex(r.port_id, 6);
+		e["state"] = r.state;
+		Json roles = Json::array();
+		if (r.fcp_target)
+			roles.push_back("target");
+		if (r.fcp_initiator)
+			roles.push_back("initiator");
+		e["roles"] = std::move(roles);
+		put(e, "target_id", r.target_id);
+		e["luns"] = r.luns;
+		rports.push_back(std::move(e));
+	}
+	j["remote_ports"] = std::move(rports);
+	return j;
+}
+
+Json event_json(const vport::Event &e)
+{
+	using namespace std::chrono;
+	auto since = e.received.time_since_epoch();
+	auto sec = duration_cast<seconds>(since);
+	Json j;
+	j["time"] = iso_time(sec.count(), static_cast<long>(duration_cast<milliseconds>(since - sec).count()));
+	j["event"] = std::string(vport::event_type_name(e.type));
+	if (e.type == vport::EventType::unknown)
+		j["event_number"] = e.raw_type;
+	if (e.type == vport::EventType::events_lost)
+		return j;
+	j["vport_id"] = e.vport_id;
+	j["wwpn"] = e.wwpn.colon();
+	j["wwnn"] = e.wwnn.colon();
+	put(j, "rport", e.rport);
+	if (e.lun)
+		j["lun"] = *e.lun;
+	put(j, "logged_in", e.logged_in);
 	return j;
 }
 

@@ -6,6 +6,8 @@
 /// Include this header for the whole API, or the individual headers:
 ///   - vport/wwn.hpp     World Wide Names: parse, print, validate
 ///   - vport/hba.hpp     FC HBA ports from sysfs (physical, FCoE, vports)
+///   - vport/vports.hpp  the kernel module's vports (netlink): list, get
+///   - vport/monitor.hpp the kernel module's events (netlink)
 ///   - vport/sysfs.hpp   the sysfs root the library reads
 ///   - vport/vport.hpp   creating a vport: an owning handle of its fd
 ///   - vport/wwn_pair.hpp  A/B WWN pairs for migration from a VM UUID
@@ -22,9 +24,11 @@
 #include "vport/error.hpp"
 #include "vport/exec.hpp"
 #include "vport/hba.hpp"
+#include "vport/monitor.hpp"
 #include "vport/qmp.hpp"
 #include "vport/sysfs.hpp"
 #include "vport/version.hpp"
 #include "vport/vport.hpp"
+#include "vport/vports.hpp"
 #include "vport/wwn.hpp"
 #include "vport/wwn_pair.hpp"
