@@ -604,13 +604,11 @@ static void vvp_handle_cmd(struct vvp_queue *q, struct vvp_slot *s)
 		vvh_vq_error(vq, "request of %zu / response of %zu bytes, want %zu / %zu",
 			     s->chain.out_len, s->chain.in_len, sizeof(req),
 			     sizeof(struct virtio_scsi_cmd_resp));
-		vvh_add_used(vq, s->head, 0);
-		goto out_put;
+		goto err_unreadable;
 	}
 	if (vvh_copy_from_chain(&s->chain, 0, &req, sizeof(req))) {
 		vvh_vq_error(vq, "cannot read the request of head %u", s->head);
-		vvh_add_used(vq, s->head, 0);
-		goto out_put;
+		goto err_unreadable;
 	}
 	/* Single-level LUN structure: 1, target, LUN (flat or peripheral). */
 	wwpn = req.lun[0] == 1 ? vvp_target_wwpn(vp, req.lun[1]) : 0;
@@ -687,6 +685,19 @@ static void vvp_handle_cmd(struct vvp_queue *q, struct vvp_slot *s)
 			   ret == -EAGAIN ? VIRTIO_SCSI_S_BUSY :
 			   VIRTIO_SCSI_S_FAILURE);
 out_put:
+	vvp_put_slot(q, s);
+	return;
+
+err_unreadable:
+	/*
+	 * No request to act on.  Where the guest left room for a response,
+	 * say BAD_TARGET (as the in-tree driver does): a guest that reads
+	 * the response whatever the used length must not find an old "OK".
+	 */
+	if (s->chain.in_len >= sizeof(struct virtio_scsi_cmd_resp))
+		vvp_respond_status(q, s, VIRTIO_SCSI_S_BAD_TARGET);
+	else
+		vvh_add_used(vq, s->head, 0);
 	vvp_put_slot(q, s);
 }
 
@@ -843,9 +854,20 @@ static void vvp_ctl_handle(struct vvp_queue *q, struct vvh_chain *c,
 		vvh_add_used(vq, head, 0);
 		return;
 	}
-	if (c->out_len < req_len || c->in_len < resp_len ||
-	    vvh_copy_from_chain(c, 0, &req, req_len))
+	if (c->in_len < resp_len)
 		goto err_short;
+	if (c->out_len < req_len || vvh_copy_from_chain(c, 0, &req, req_len)) {
+		/* As for commands: an error answer where there is room. */
+		vvh_vq_error(vq, "control request too short");
+		if (le32_to_cpu((__force __le32)type) == VIRTIO_SCSI_T_TMF)
+			resp.tmf.response = VIRTIO_SCSI_S_BAD_TARGET;
+		else
+			resp.an.response = VIRTIO_SCSI_S_BAD_TARGET;
+		if (vvh_copy_to_chain(vq, c, 0, &resp, resp_len))
+			vvh_vq_error(vq, "cannot write a control response");
+		vvh_add_used(vq, head, resp_len);
+		return;
+	}
 	if (le32_to_cpu((__force __le32)type) == VIRTIO_SCSI_T_TMF)
 		resp.tmf.response = vvp_ctl_tmf(q->vp, &req.tmf);
 	if (vvh_copy_to_chain(vq, c, 0, &resp, resp_len))
