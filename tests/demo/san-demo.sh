@@ -1,8 +1,9 @@
 #!/bin/bash
 # make demo: the software FC SAN in a test guest, shown with vportctl, and a
-# vport fd serving virtio-scsi requests to a userspace "guest" (the vhost-scsi
-# client plays QEMU and the guest driver; a real QEMU guest comes with the
-# QEMU integration work).
+# vport created by vportctl (a persistent definition, vportctl exec) serving
+# virtio-scsi requests to a userspace "guest" (the vhost-scsi client plays
+# QEMU and the guest driver), watched with vportctl vport list/show and
+# vportctl monitor.
 source "$VV_ROOT/tests/guest/lib.sh"
 source "$VV_ROOT/tests/guest/san/san-lib.sh"
 VPORTCTL=$VV_BUILD/user/tools/vportctl/vportctl
@@ -21,41 +22,45 @@ say "vportctl hba list"
 say "vportctl hba show $h0"
 "$VPORTCTL" hba show "$h0"
 
-say "Creating vport 21:00:00:00:5a:00:00:01 on $h0 through /dev/vhost-vport"
-say "and running virtio-scsi requests on its fd (INQUIRY, READ CAPACITY, I/O)"
-PYTHONPATH=$VV_ROOT/tests/guest/vport python3 -u - "$VPORTCTL" "$VSCLIENT" "$h0" <<'PY'
-import os, subprocess, sys
-import vvp
-vportctl, vsclient, parent = sys.argv[1:4]
-fd = vvp.create(0x210000005a000001, 0x200000005a000001, vvp.PARENT_NAME,
-                parent_name=parent)
-info = vvp.info(fd)
-print(f"vport fd {fd}: parent {info['parent']}, own fc_host {info['host']}, "
-      f"N_Port ID 0x{info['port_id']:06x}, {info['nr_rports']} remote ports")
-print("\n### vportctl hba show", info["host"])
-subprocess.run([vportctl, "hba", "show", info["host"]], check=True)
-print("\n### the vport's LUNs on the host: SCSI devices bound to no driver, no disks")
-host_no = info["host"][4:]
-for dev in sorted(os.listdir("/sys/bus/scsi/devices")):
-    if dev.startswith(host_no + ":"):
-        path = f"/sys/bus/scsi/devices/{dev}"
-        bound = os.path.exists(f"{path}/driver")
-        disks = os.listdir(f"{path}/block") if os.path.exists(f"{path}/block") else []
-        print(f"  {dev}: driver {'yes' if bound else 'none'}, block devices {disks or 'none'}")
-print("  host block devices:", " ".join(sorted(os.listdir("/sys/block"))))
-print("\n### vsclient --resid-unreported smoke (one owner per vhost fd, as with QEMU)")
-subprocess.run([vsclient, "--fd", str(fd), "--wwpn", "naa.210000005a000001",
-                "--tpgt", "0", "--target", "0", "--resid-unreported", "smoke"],
-               pass_fds=(fd,), check=True)
-os.close(fd)
-print("\nvport fd closed: the vport is logged out and deleted")
-fd = vvp.create(0x210000005a000002, 0x200000005a000002, vvp.PARENT_NAME,
-                parent_name=parent)
-print("\n### a second vport (21:00:00:00:5a:00:00:02); vsclient rw: verified I/O, 2 queues x 8")
-subprocess.run([vsclient, "--fd", str(fd), "--wwpn", "naa.210000005a000002",
-                "--tpgt", "0", "--target", "0", "rw", "--queues", "2", "--depth", "8",
-                "--count", "400", "--verify"], pass_fds=(fd,), check=True)
-os.close(fd)
-PY
+export VPORT_STATE_DIR=/run/vport-demo/vports
+w0=$(cat /sys/class/fc_host/$h0/port_name)
+say "vportctl define demo-a: a persistent vport, its parent named by WWPN ($w0), not by hostN"
+"$VPORTCTL" define demo-a --wwpn 21:00:00:00:5a:00:00:01 --wwnn 20:00:00:00:5a:00:00:01 \
+	--parent-wwpn "$w0"
+"$VPORTCTL" defined
+
+say "vportctl monitor -j in the background: the module's events as they happen"
+"$VPORTCTL" -j monitor > /tmp/demo-monitor.json &
+mon=$!
+sleep 1
+
+say "vportctl exec --vport demo-a -- <the vhost-scsi client, playing QEMU>: the vport is"
+say "created, its fd handed over as {fd}, and virtio-scsi requests run on it"
+"$VPORTCTL" exec --vport demo-a -- /bin/sh -c '
+	echo "### vportctl vport list (while the fd is open)"
+	'"$VPORTCTL"' vport list
+	echo
+	echo "### the vport'"'"'s LUNs on the host: SCSI devices bound to no driver, no disks"
+	vh=$(basename "$(ls -d /sys/class/fc_vports/*/device/host* | head -n 1)")
+	for d in /sys/bus/scsi/devices/${vh#host}:*; do
+		echo "  $(basename "$d"): driver $([ -e "$d/driver" ] && echo yes || echo none), block devices $(ls "$d/block" 2>/dev/null || echo none)"
+	done
+	echo "  host block devices: $(ls /sys/block | tr "\n" " ")"
+	echo
+	echo "### vsclient smoke: INQUIRY, VPD 0x83, READ CAPACITY, REPORT LUNS through fd {fd}"
+	exec '"$VSCLIENT"' --fd {fd} --wwpn {wwpn} --tpgt 0 --target 0 --resid-unreported smoke'
+echo "vportctl exec's command ended: the fd closed, the vport logged out and was deleted"
+
+say "A second vport for verified I/O, 2 queues x 8, then its counters"
+"$VPORTCTL" exec --wwpn 21:00:00:00:5a:00:00:02 --wwnn 20:00:00:00:5a:00:00:02 --parent "$h0" -- \
+	/bin/sh -c "'$VSCLIENT' --fd {fd} --wwpn {wwpn} --tpgt 0 --target 0 rw --queues 2 --depth 8 --count 400 --verify &&
+		'$VPORTCTL' vport show 21:00:00:00:5a:00:00:02"
+
+sleep 1
+kill "$mon"; wait "$mon" || true
+say "what vportctl monitor saw"
+cat /tmp/demo-monitor.json
+"$VPORTCTL" undefine demo-a
+
 say "vportctl hba list, after"
 "$VPORTCTL" hba list
