@@ -57,7 +57,7 @@ class Qemu:
                 "-m", str(mem), "-smp", "1", "-nodefaults", "-nographic",
                 "-no-reboot", "-bios", "/usr/share/qemu/qboot.rom",
                 "-kernel", KERNEL, "-initrd", INITRD,
-                "-append", "console=ttyS0 quiet panic=-1 " + append,
+                "-append", "console=ttyS0 quiet panic=-1 no_timer_check tsc=reliable lpj=4000000 " + append,
                 "-chardev", f"socket,id=ser,path={self.serial},server=on,wait=off,"
                 f"logfile={self.console}",
                 "-serial", "chardev:ser",
@@ -140,7 +140,7 @@ class Qemu:
     def send(self, line):
         s = socket.socket(socket.AF_UNIX)
         s.connect(self.serial)
-        s.sendall(line.encode() + b"\r")
+        s.sendall(line.encode() + b"\n")
         time.sleep(0.3)
         s.close()
 

@@ -39,11 +39,9 @@ def add_lun(n, mb=16):
 
 
 def disks(text):
-    """DISK lines: [(name, hctl, pci, bytes)] of the last listing."""
-    blocks = text.split("E2E-")
+    """DISK lines: [(name, hctl, pci, bytes)] (text holds one listing)."""
     return [(m[0], m[1], m[2], int(m[3]))
-            for m in re.findall(r"^DISK (\S+) (\S+) (\S*) (\d+)", blocks[-1] if blocks else "",
-                                re.M)]
+            for m in re.findall(r"^DISK (\S+) (\S+) (\S*) (\d+)", text, re.M)]
 
 
 def host_block_devices(host):
