@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.environ["VV_ROOT"]
@@ -42,6 +43,42 @@ def vport(wwpn, wwnn, parent):
     log(f"vport {naa(wwpn)} on {parent}: fd {fd}, {vvp.info(fd)['nr_rports']} rport(s),"
         f" targets {vvp.get_targets(fd)}, {time.time() - t:.1f}s")
     return fd
+
+
+def blocked_tasks():
+    """Stacks of the tasks in D state, and sysrq-w into the kernel log."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            if stat.split(") ")[1][0] != "D":
+                continue
+            with open(f"/proc/{pid}/stack") as f:
+                out.append(f"{stat.split(' ')[:2]}:\n{f.read()}")
+        except OSError:
+            pass
+    try:
+        with open("/proc/sysrq-trigger", "w") as f:
+            f.write("w")
+    except OSError:
+        pass
+    return "\n".join(out)
+
+
+def close_fd(fd, what, timeout=120):
+    """Closes a vport fd (the last close deletes the vport); a close that
+    hangs fails the test with the blocked tasks' stacks."""
+    t = time.time()
+    th = threading.Thread(target=os.close, args=(fd,), daemon=True)
+    th.start()
+    th.join(timeout)
+    if th.is_alive():
+        log(f"closing {what} hangs after {timeout}s; blocked tasks:\n{blocked_tasks()}")
+        os._exit(1)
+    log(f"closed {what} in {time.time() - t:.1f}s")
 
 
 class Qemu:
@@ -151,10 +188,14 @@ class Qemu:
             except (RuntimeError, OSError):
                 pass
         try:
-            self.proc.wait(30)
+            self.proc.wait(60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                log(f"{self.name}: QEMU does not exit; blocked tasks:\n{blocked_tasks()}")
+                os._exit(1)
 
     def finish(self, timeout):
         """Waits for the guest to power off."""

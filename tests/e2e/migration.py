@@ -71,7 +71,7 @@ def hop(src, src_fd, side, n):
            "transferred_kib": ram.get("transferred", 0) >> 10,
            "dirty_syncs": ram.get("dirty-sync-count"), "step_before": int(before.group(2))}
     src.quit()
-    os.close(src_fd)
+    e2e.close_fd(src_fd, f"the source's fd ({src.name})")
     # The workload goes on at the destination.
     m = wait_io(dst, 2, 0)
     rec["step_after"] = int(m.group(2))
