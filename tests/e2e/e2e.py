@@ -77,6 +77,11 @@ def close_fd(fd, what, timeout=120):
     th.join(timeout)
     if th.is_alive():
         log(f"closing {what} hangs after {timeout}s; blocked tasks:\n{blocked_tasks()}")
+        for f in sorted(os.listdir(".")):
+            if f.endswith(".console"):
+                with open(f, errors="replace") as fh:
+                    lines = fh.read().splitlines()
+                print(f"--- {f} (last 25 lines)\n" + "\n".join(lines[-25:]), flush=True)
         os._exit(1)
     log(f"closed {what} in {time.time() - t:.1f}s")
 

@@ -101,6 +101,13 @@ try:
                for k, v in re.findall(r"(\w+)=([\d.]+)", m.group(0)))
     vm.wait(r"^E2E-END", 120, m.end())
     vm.finish(60)
+except BaseException:
+    for f in sorted(os.listdir(".")):
+        if f.endswith(".console"):
+            with open(f, errors="replace") as fh:
+                lines = fh.read().splitlines()
+            print(f"--- {f} (last 25 lines)\n" + "\n".join(lines[-25:]), flush=True)
+    raise
 finally:
     vm.quit()
     try:
@@ -114,6 +121,8 @@ for f in sorted(os.listdir(".")):
         with open(f, errors="replace") as fh:
             text += fh.read()
 mismatch_lines = re.findall(r"^MISMATCH .*", text, re.M)
+for line in mismatch_lines[:20]:
+    print(line, flush=True)
 results["workload"] = res
 results["mismatch_lines"] = len(mismatch_lines)
 bad = sum(res.get(k, 0) for k in ("stale_poison", "stale_seq", "newer", "wrong_block",
