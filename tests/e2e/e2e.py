@@ -68,6 +68,18 @@ def blocked_tasks():
     return "\n".join(out)
 
 
+def keep_consoles(prefix):
+    """Copies the inner guests' consoles into the run's results folder
+    (build/vm/results/<release>/), as PREFIX-<name>.console."""
+    out = os.environ.get("VV_RESULTS")
+    if not out:
+        return
+    for f in sorted(os.listdir(".")):
+        if f.endswith(".console"):
+            with open(f, "rb") as src, open(os.path.join(out, f"{prefix}-{f}"), "wb") as dst:
+                dst.write(src.read())
+
+
 def close_fd(fd, what, timeout=120):
     """Closes a vport fd (the last close deletes the vport); a close that
     hangs fails the test with the blocked tasks' stacks."""
@@ -77,6 +89,7 @@ def close_fd(fd, what, timeout=120):
     th.join(timeout)
     if th.is_alive():
         log(f"closing {what} hangs after {timeout}s; blocked tasks:\n{blocked_tasks()}")
+        keep_consoles("hang")
         for f in sorted(os.listdir(".")):
             if f.endswith(".console"):
                 with open(f, errors="replace") as fh:

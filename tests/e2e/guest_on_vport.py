@@ -141,6 +141,7 @@ try:
     vm.wait(r"^E2E-END", 120, mark)
     vm.finish(60)
 finally:
+    e2e.keep_consoles("guest-on-vport")
     vm.quit()
     os.close(fd_a)
     os.close(fd_m)

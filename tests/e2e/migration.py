@@ -109,6 +109,7 @@ except BaseException:
             print(f"--- {f} (last 25 lines)\n" + "\n".join(lines[-25:]), flush=True)
     raise
 finally:
+    e2e.keep_consoles(f"migrate-{backend}")
     vm.quit()
     try:
         os.close(fd)
