@@ -4,6 +4,8 @@
 #   make               kernel module (Kbuild, against KDIR) and userspace (CMake)
 #   make check         host unit tests, then the guest suites on every test kernel
 #   make demo          the software FC SAN in a test guest, shown with vportctl
+#   make check-e2e     real QEMU guests on vport fds, live migration (tests/e2e);
+#                      check-e2e-intree: the same migration on in-tree vhost-scsi
 #
 # KERNEL picks one of the test kernels by short name (6.1 or 6.12); KDIR
 # overrides the headers directly, e.g. KDIR=/lib/modules/$(uname -r)/build
@@ -23,7 +25,7 @@ DEBIAN_PACKAGES := \
 	catch2 libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev
 
 .PHONY: all deps kmod kmods userspace check check-unit check-guest check-harness \
-	demo clean
+	demo clean e2e check-e2e check-e2e-intree
 
 all: kmod userspace
 
@@ -86,6 +88,29 @@ check-harness: kmods
 check-guest: kmods userspace
 	@for k in $(KERNELS); do \
 		BUILD=$(BUILD) tests/vm/vmrun --kernel $$k $(VMFLAGS) tests/guest || exit 1; done
+
+# End-to-end tests: a static workload program and the inner guest's
+# initramfs (per test kernel), then the e2e tests in a test guest on KERNEL.
+# check-e2e runs the tests that gate (our vport); check-e2e-intree the
+# side-by-side migration on the in-tree vhost-scsi, which only reports.
+E2E_TIMEOUT ?= 600
+E2E_TESTS ?= tests/e2e/guest-on-vport.sh tests/e2e/migrate.sh
+$(BUILD)/e2e/e2e-io: tests/e2e/e2e-io.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+e2e: $(BUILD)/e2e/e2e-io
+	@for k in $(KERNELS); do v=$$(tests/vm/kernels version $$k); \
+		bash tests/e2e/mkinitramfs.sh $$v $(BUILD)/e2e/e2e-io \
+			$(BUILD)/e2e/$$v/initramfs.cpio || exit 1; done
+
+check-e2e: kmod-$(KERNEL) userspace e2e
+	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --timeout $(E2E_TIMEOUT) \
+		$(VMFLAGS) $(E2E_TESTS)
+
+check-e2e-intree: kmod-$(KERNEL) userspace e2e
+	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --timeout $(E2E_TIMEOUT) \
+		$(VMFLAGS) tests/e2e/migrate-intree.sh
 
 demo: kmod-$(KERNEL) userspace
 	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --show $(VMFLAGS) tests/demo

@@ -1,0 +1,148 @@
+"""The body of guest-on-vport.sh (see there)."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+import e2e
+from e2e import log, naa
+
+T = "/sys/kernel/config/target"
+STATE = "/run/vport-san"
+TPG = f"{T}/fc/20:00:52:56:00:02:00:00/tpgt_1"
+ACL_A = f"{TPG}/acls/21:00:00:00:5a:00:00:01"
+IO = os.path.join(e2e.BUILD, "e2e", "e2e-io")
+
+
+def fail(msg):
+    print("FAILED:", msg, flush=True)
+    sys.exit(1)
+
+
+def add_lun(n, mb=16):
+    """LUN n on target 0, mapped to vport A's WWPN only (named as vport-san
+    names its LUNs, so that `vport-san down` removes it)."""
+    dev = f"{T}/core/fileio_0/lun{n}"
+    img = f"{STATE}/t0-lun{n}.img"
+    os.makedirs(dev)
+    with open(img, "wb") as f:
+        f.truncate(mb << 20)
+    with open(f"{dev}/control", "w") as f:
+        f.write(f"fd_dev_name={img},fd_dev_size={mb << 20}")
+    with open(f"{dev}/enable", "w") as f:
+        f.write("1")
+    os.mkdir(f"{TPG}/lun/lun_{n}")
+    os.symlink(dev, f"{TPG}/lun/lun_{n}/backstore")
+    os.mkdir(f"{ACL_A}/lun_{n}")
+    os.symlink(f"{TPG}/lun/lun_{n}", f"{ACL_A}/lun_{n}/map")
+
+
+def disks(text):
+    """DISK lines: [(name, hctl, pci, bytes)] (text holds one listing)."""
+    return [(m[0], m[1], m[2], int(m[3]))
+            for m in re.findall(r"^DISK (\S+) (\S+) (\S*) (\d+)", text, re.M)]
+
+
+def host_block_devices(host):
+    """Block devices the host has for the LUNs of scsi host `host`."""
+    found, luns = [], []
+    no = host.removeprefix("host")
+    for d in os.listdir("/sys/class/scsi_device"):
+        if d.startswith(no + ":"):
+            luns.append(d)
+            b = f"/sys/class/scsi_device/{d}/device/block"
+            if os.path.exists(b):
+                found += os.listdir(b)
+    return luns, found
+
+
+parent = os.environ["PARENT"]
+fd_a = e2e.vport(e2e.A_WWPN, e2e.A_WWNN, parent)
+fd_m = e2e.vport(e2e.MASKED_WWPN, e2e.MASKED_WWNN, parent)
+host_a = e2e.vvp.info(fd_a)["host"]
+luns, blk = host_block_devices(host_a)
+log(f"host side: vport A is {host_a}, LUNs {luns}, block devices {blk}")
+if len(luns) != 2 or blk:
+    fail(f"host: vport A should have 2 bare LUNs and no block device: {luns} {blk}")
+
+vm = e2e.Qemu("inner", [
+    {"fd": fd_a, "wwpn": naa(e2e.A_WWPN), "addr": "0x4"},
+    {"fd": fd_m, "wwpn": naa(e2e.MASKED_WWPN), "addr": "0x5"},
+], "e2e.mode=disks e2e.disks=2")
+try:
+    m = vm.wait(r"^E2E-BOOTED (\S+)", 400)
+    boot = time.time() - vm.started
+    log(f"inner guest booted: {boot:.1f}s wall (guest uptime {m.group(1)}s at init)")
+    m = vm.wait(r"^E2E-WAIT lun-added", 300)
+    log(f"inner guest ready {time.time() - vm.started:.1f}s after start")
+    out = vm.text()
+    print(out, flush=True)
+    first = disks(out[:m.start()])
+    log(f"inner guest disks: {first}")
+    if len(first) != 2:
+        fail(f"the guest should see exactly 2 disks: {first}")
+    if any(d[2] != "0000:00:04.0" for d in first):
+        fail(f"a disk is not on vport A's controller (00:04.0): {first}")
+    if sorted(d[1].split(":")[3] for d in first) != ["0", "1"]:
+        fail(f"the guest should see LUNs 0 and 1: {first}")
+    feats = dict(re.findall(r"^FEATURES (\S+) ([01]+)", out, re.M))
+    if "0000:00:05.0" not in feats:
+        fail(f"no virtio-scsi controller for the masked vport: {feats}")
+    hotplug = {pci: len(bits) > 1 and bits[1] == "1" for pci, bits in feats.items()}
+    log(f"negotiated VIRTIO_SCSI_F_HOTPLUG per controller: {hotplug}")
+    for i, (name, hctl, pci, size) in enumerate(first):
+        if f"E2E-PATTERN {name} seed={i + 1} ok" not in out:
+            fail(f"pattern on {name} failed in the guest")
+        lun = hctl.split(":")[3]
+        img = f"{STATE}/t0-lun{lun}.img"
+        r = subprocess.run([IO, "verify", img, str(i + 1), "16", "64"],
+                           capture_output=True, text=True)
+        log(f"backstore: {r.stdout.strip()}")
+        if r.returncode:
+            fail(f"{img} does not hold what the guest wrote to {name}")
+
+    add_lun(2)
+    log("LUN 2 added on the target, mapped to vport A")
+    t_add = time.time()
+    # Wait for the vport to see it (it polls its targets' LUN inventory).
+    deadline = time.time() + 60
+    while len(host_block_devices(host_a)[0]) < 3:
+        if time.time() > deadline:
+            fail(f"the vport did not find LUN 2: {host_block_devices(host_a)}")
+        time.sleep(0.5)
+    log(f"vport A has LUN 2 after {time.time() - t_add:.1f}s: {host_block_devices(host_a)}")
+    mark = len(vm.text())
+    vm.send("lun-added")
+    vm.wait(r"^E2E-WAIT done", 300, mark)
+    out2 = vm.text()[mark:]
+    print(out2, flush=True)
+    hp = re.search(r"^E2E-HOTPLUG (.*)", out2, re.M).group(1)
+    log(f"hotplug: {hp}")
+    klog = re.findall(r"^E2E-KLOG (.*)", out2, re.M)
+    rescan = re.search(r"^E2E-RESCAN (.*)", out2, re.M)
+    last = disks(out2)
+    log(f"after the LUN was added: disks {last}")
+    if len(last) != 3 or sorted(d[1].split(":")[3] for d in last) != ["0", "1", "2"]:
+        fail(f"the guest should end with LUNs 0, 1, 2 on vport A: {last}")
+    if not re.search(r"E2E-PATTERN \S+ seed=9 ok", out2):
+        fail("pattern on the new LUN failed")
+    if any(hotplug.values()):
+        if not hp.startswith("appeared-by-itself"):
+            fail(f"HOTPLUG negotiated but the new LUN did not appear by itself: {hp}")
+    else:
+        log("FINDING: QEMU 7.2 vhost-scsi-pci did not negotiate VIRTIO_SCSI_F_HOTPLUG; "
+            f"new LUN: {hp}; kernel said: {klog}; sysfs rescan: "
+            f"{rescan.group(1) if rescan else 'not needed'}")
+    luns, blk = host_block_devices(host_a)
+    if blk:
+        fail(f"the host has block devices for vport A's LUNs: {blk}")
+    vm.send("done")
+    vm.wait(r"^E2E-END", 120, mark)
+    vm.finish(60)
+finally:
+    e2e.keep_consoles("guest-on-vport")
+    vm.quit()
+    os.close(fd_a)
+    os.close(fd_m)
+log("guest-on-vport ok")
