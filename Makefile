@@ -2,7 +2,8 @@
 #
 #   make deps          install the Debian packages everything below needs
 #   make               kernel module (Kbuild, against KDIR) and userspace (CMake)
-#   make check         host unit tests, then the guest suites on every test kernel
+#   make check         host unit tests, the guest suites on every test kernel,
+#                      and a real QEMU guest on a vport (6.1)
 #   make demo          the software FC SAN in a test guest, shown with vportctl
 #   make check-e2e     real QEMU guests on vport fds, live migration (tests/e2e);
 #                      check-e2e-intree: the same migration on in-tree vhost-scsi
@@ -72,10 +73,13 @@ $(BUILD)/user/CMakeCache.txt:
 userspace: $(BUILD)/user/CMakeCache.txt
 	cmake --build $(BUILD)/user -j $(JOBS)
 
+# The real-guest test gates too; the migration tests stay in check-e2e until
+# they pass reliably (docs/results/migration.md).
 check: kmods userspace
 	$(MAKE) check-unit
 	$(MAKE) check-harness
 	$(MAKE) check-guest
+	$(MAKE) check-e2e E2E_TESTS=tests/e2e/guest-on-vport.sh
 
 check-unit: userspace
 	cd $(BUILD)/user && ctest --output-on-failure
