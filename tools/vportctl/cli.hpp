@@ -47,5 +47,6 @@ void add_define_commands(CLI::App &app, Context &ctx);
 void add_qemu_commands(CLI::App &app, Context &ctx);
 void add_vport_commands(CLI::App &app, Context &ctx);
 void add_monitor_commands(CLI::App &app, Context &ctx);
+void add_probe_commands(CLI::App &app, Context &ctx);
 
 } // namespace vportctl

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 	add_qemu_commands(app, ctx);
 	add_vport_commands(app, ctx);
 	add_monitor_commands(app, ctx);
+	add_probe_commands(app, ctx);
 
 	// Everything after the first "--" is exec's command, given to no parser:
 	// CLI11 would otherwise still read QEMU's "-S" or "-device" as options

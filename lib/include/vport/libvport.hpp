@@ -25,6 +25,7 @@
 #include "vport/exec.hpp"
 #include "vport/hba.hpp"
 #include "vport/monitor.hpp"
+#include "vport/probe.hpp"
 #include "vport/qmp.hpp"
 #include "vport/sysfs.hpp"
 #include "vport/version.hpp"
