@@ -3,7 +3,7 @@
 #   make deps          install the Debian packages everything below needs
 #   make               kernel module (Kbuild, against KDIR) and userspace (CMake)
 #   make check         host unit tests, the guest suites on every test kernel,
-#                      and a real QEMU guest on a vport (6.1)
+#                      and real QEMU guests on vports (6.1)
 #   make demo          the software FC SAN in a test guest, shown with vportctl
 #   make check-e2e     real QEMU guests on vport fds, live migration (tests/e2e);
 #                      check-e2e-intree: the same migration on in-tree vhost-scsi
@@ -73,13 +73,14 @@ $(BUILD)/user/CMakeCache.txt:
 userspace: $(BUILD)/user/CMakeCache.txt
 	cmake --build $(BUILD)/user -j $(JOBS)
 
-# The real-guest test gates too; the migration tests stay in check-e2e until
+# The real-guest tests gate too (a guest on a vport; vportctl attach/detach
+# on a running guest); the migration tests stay in check-e2e until
 # they pass reliably (docs/results/migration.md).
 check: kmods userspace
 	$(MAKE) check-unit
 	$(MAKE) check-harness
 	$(MAKE) check-guest
-	$(MAKE) check-e2e E2E_TESTS=tests/e2e/guest-on-vport.sh
+	$(MAKE) check-e2e E2E_TESTS="tests/e2e/guest-on-vport.sh tests/e2e/hotplug.sh"
 
 check-unit: userspace
 	cd $(BUILD)/user && ctest --output-on-failure
@@ -98,7 +99,7 @@ check-guest: kmods userspace
 # check-e2e runs the tests that gate (our vport); check-e2e-intree the
 # side-by-side migration on the in-tree vhost-scsi, which only reports.
 E2E_TIMEOUT ?= 600
-E2E_TESTS ?= tests/e2e/guest-on-vport.sh tests/e2e/migrate.sh
+E2E_TESTS ?= tests/e2e/guest-on-vport.sh tests/e2e/hotplug.sh tests/e2e/migrate.sh
 $(BUILD)/e2e/e2e-io: tests/e2e/e2e-io.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<

@@ -103,7 +103,7 @@ class Qemu:
     """An inner guest: TCG, qboot, uncompressed kernel and initrd, serial
     console on a unix socket (for input) logged to NAME.console."""
 
-    def __init__(self, name, devices, append, incoming=None, mem=256):
+    def __init__(self, name, devices, append, incoming=None, mem=256, extra=()):
         self.name = name
         self.console = os.path.abspath(f"{name}.console")
         self.serial = os.path.abspath(f"{name}.serial")
@@ -125,6 +125,7 @@ class Qemu:
             fds.append(d["fd"])
         if incoming:
             args += ["-incoming", incoming]
+        args += list(extra)
         self.stderr = open(f"{name}.stderr", "w")
         log(f"{name}: {' '.join(args)}")
         self.started = time.time()
