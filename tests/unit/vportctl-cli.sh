@@ -238,6 +238,9 @@ define-round-trip)
 		"$tmp/state/db1.json" || fail "db1.json: $(cat "$tmp/state/db1.json")"
 	run -j defined; expect_rc 0
 	json_check '[x["name"] for x in d] == ["any1", "db1", "db2"]'
+	cp "$tmp/out" "$tmp/defined.json"
+	run -j list --defined; expect_rc 0
+	cmp -s "$tmp/out" "$tmp/defined.json" || fail "list --defined differs from defined" 
 	json_check 'd[0]["parent"] == {"any": True}'
 	run defined; expect_rc 0
 	grep -qE '^db1 +21:00:00:1b:32:00:00:01 +20:00:00:1b:32:00:00:01 +wwpn 21:00:00:1b:32:a9:00:04 +-$' "$tmp/out" ||

@@ -49,4 +49,7 @@ void add_vport_commands(CLI::App &app, Context &ctx);
 void add_monitor_commands(CLI::App &app, Context &ctx);
 void add_probe_commands(CLI::App &app, Context &ctx);
 
+// The kernel's vports (vport list), also reached as `list`.
+int vport_list(const Context &ctx);
+
 } // namespace vportctl

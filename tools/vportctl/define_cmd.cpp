@@ -128,6 +128,17 @@ void add_define_commands(CLI::App &app, Context &ctx)
 	auto *list = app.add_subcommand("defined", "List the persistent vport definitions, or show one");
 	list->add_option("NAME", *lname, "Show only this definition");
 	list->callback([&ctx, lname] { ctx.action = [&ctx, lname] { return defined(ctx, *lname); }; });
+
+	// `list --defined` is the name libvirt users know; plain `list` is `vport list`.
+	auto want_defined = std::make_shared<bool>(false);
+	auto *all = app.add_subcommand(
+		"list", "List the kernel's vports (as vport list), or with --defined the persistent definitions");
+	all->add_flag("--defined", *want_defined, "List the persistent definitions (as defined)");
+	all->callback([&ctx, want_defined] {
+		ctx.action = [&ctx, want_defined] {
+			return *want_defined ? defined(ctx, std::string()) : vport_list(ctx);
+		};
+	});
 }
 
 } // namespace vportctl

@@ -40,6 +40,8 @@ std::string luns_cell(const Json &row)
 	return std::to_string(n);
 }
 
+} // namespace
+
 int vport_list(const Context &ctx)
 {
 	Json all = Json::array();
@@ -62,6 +64,8 @@ int vport_list(const Context &ctx)
 	});
 	return exit_ok;
 }
+
+namespace {
 
 int vport_show(const Context &ctx, const std::string &text)
 {
