@@ -141,9 +141,7 @@ void cmd_abi(const Global &g, Report &r)
 
 	Lun lun = Lun::of(static_cast<uint8_t>(g.target), static_cast<uint16_t>(g.lun));
 	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, lun, g.timeout_ms);
 	r.check("TEST UNIT READY after SET_ENDPOINT", res.good(), res.str());
 
 	// Events missed.
@@ -334,9 +332,7 @@ void cmd_tmf(const Global &g, Report &r)
 	VirtioScsi &s = *env.s;
 	GuestMemory &mem = env.mem;
 	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, env.lun, g.timeout_ms);
 	r.check("TEST UNIT READY", res.good(), res.str());
 
 	int resp = s.tmf(env.lun, VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, 0, g.timeout_ms);
@@ -437,9 +433,7 @@ void cmd_abort(const Global &g, Report &r, const AbortOpts &o)
 	VirtioScsi &s = *env.s;
 	GuestMemory &mem = env.mem;
 	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, env.lun, g.timeout_ms);
 	r.check("TEST UNIT READY", res.good(), res.str());
 	auto cap = read_capacity(s, env.lun, g.timeout_ms);
 

@@ -40,9 +40,7 @@ void cmd_dirtylog(const Global &g, Report &r, const DirtyOpts &o)
 		fmt("used ring at GPA %#llx", (unsigned long long)q.used_gpa()));
 
 	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, env.lun, g.timeout_ms);
 	r.check("TEST UNIT READY", res.good(), res.str());
 	auto cap = read_capacity(s, env.lun, g.timeout_ms);
 	const uint32_t bs = cap.block_size;

@@ -538,9 +538,7 @@ void cmd_hostile(const Global &g, Report &r, const HostileOpts &o)
 		   feature_names(s.features()).c_str()));
 
 	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, env.lun, g.timeout_ms);
 	r.check("TEST UNIT READY before the hostile cases", res.good(), res.str());
 
 	std::set<std::string> lenient_seen;

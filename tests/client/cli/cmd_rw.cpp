@@ -50,10 +50,7 @@ void cmd_rw(const Global &g, Report &r, const RwOpts &o)
 	if (o.indirect)
 		r.check("INDIRECT_DESC negotiated", s.has(VIRTIO_RING_F_INDIRECT_DESC));
 
-	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, env.lun, g.timeout_ms);
 	r.check("TEST UNIT READY", res.good(), res.str());
 
 	auto cap = read_capacity(s, env.lun, g.timeout_ms);

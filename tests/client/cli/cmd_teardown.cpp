@@ -21,10 +21,7 @@ void cmd_teardown(const Global &g, Report &r, const TeardownOpts &o)
 	Env env(gg, so);
 	VirtioScsi &s = *env.s;
 	GuestMemory &mem = env.mem;
-	auto tur = scsi::test_unit_ready();
-	auto res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
-	if (res.answered && res.status == scsi::kCheckCondition)
-		res = s.command(0, env.lun, tur.bytes(), Dir::None, {}, false, g.timeout_ms);
+	auto res = test_unit_ready(s, env.lun, g.timeout_ms);
 	r.check("TEST UNIT READY", res.good(), res.str());
 	auto cap = read_capacity(s, env.lun, g.timeout_ms);
 	uint32_t blocks = std::min<uint32_t>(o.blocks, static_cast<uint32_t>(cap.last_lba + 1));

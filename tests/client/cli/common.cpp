@@ -128,6 +128,15 @@ size_t check_block(const uint8_t *p, uint32_t block_size, uint64_t lba, uint32_t
 	return 0;
 }
 
+CmdResult test_unit_ready(VirtioScsi &s, const Lun &lun, int timeout_ms)
+{
+	auto tur = scsi::test_unit_ready();
+	auto res = s.command(0, lun, tur.bytes(), Dir::None, {}, false, timeout_ms);
+	if (res.answered && res.status == scsi::kCheckCondition)
+		res = s.command(0, lun, tur.bytes(), Dir::None, {}, false, timeout_ms);
+	return res;
+}
+
 scsi::Capacity read_capacity(VirtioScsi &s, const Lun &lun, int timeout_ms)
 {
 	uint64_t gpa = s.mem().alloc(32, 64);

@@ -70,6 +70,9 @@ size_t check_block(const uint8_t *p, uint32_t block_size, uint64_t lba, uint32_t
 
 // Reads capacity (retrying over a unit attention). Throws on failure.
 scsi::Capacity read_capacity(VirtioScsi &s, const Lun &lun, int timeout_ms);
+// TEST UNIT READY on request queue 0, asked once more after a CHECK
+// CONDITION (the unit attention a login or reset leaves).
+CmdResult test_unit_ready(VirtioScsi &s, const Lun &lun, int timeout_ms);
 
 // Sense of a result as a parsed struct.
 scsi::Sense sense_of(const CmdResult &r);
