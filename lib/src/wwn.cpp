@@ -3,6 +3,8 @@
 
 #include "vport/error.hpp"
 
+#include "hex.hpp"
+
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -11,16 +13,7 @@ namespace vport {
 
 namespace {
 
-int hex_digit(char c) noexcept
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+using detail::hex_digit;
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept
 {

@@ -4,22 +4,15 @@
 #include "sysfs_util.hpp"
 #include "vport/error.hpp"
 
+#include "hex.hpp"
+
 #include <cstdio>
 
 namespace vport {
 
 namespace {
 
-int hexval(char c) noexcept
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+using detail::hex_digit;
 
 std::uint64_t mix(std::uint64_t x) noexcept
 {
@@ -46,7 +39,7 @@ Uuid Uuid::parse(std::string_view text)
 	for (std::size_t i = 0; i < t.size(); i++) {
 		if (dashed && (i == 8 || i == 13 || i == 18 || i == 23))
 			continue;
-		int d = hexval(t[i]);
+		int d = hex_digit(t[i]);
 		if (d < 0)
 			throw Error("UUID '" + std::string(text) + "': '" + t[i] + "' is not a hex digit");
 		if (n >= 32)
@@ -86,7 +79,7 @@ WwnPrefix WwnPrefix::parse(std::string_view text)
 	for (char c : text) {
 		if (c == ':' || c == '-')
 			continue;
-		if (hexval(c) < 0)
+		if (hex_digit(c) < 0)
 			throw bad(std::string("'") + c + "' is not a hex digit");
 		digits += c;
 	}
@@ -94,7 +87,7 @@ WwnPrefix WwnPrefix::parse(std::string_view text)
 	auto value = [&](std::size_t from, std::size_t len) {
 		std::uint32_t v = 0;
 		for (std::size_t i = from; i < from + len; i++)
-			v = v << 4 | static_cast<std::uint32_t>(hexval(digits[i]));
+			v = v << 4 | static_cast<std::uint32_t>(hex_digit(digits[i]));
 		return v;
 	};
 	if (digits.size() == 6) {
