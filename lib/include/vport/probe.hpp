@@ -53,6 +53,11 @@ struct ProbeResult {
 ///         ProbedLun::error instead.
 ProbeResult probe(const CreateRequest &req);
 
+/// Reads every LUN of an existing SCSI host ("host7", e.g. a running
+/// vport's, whoever owns its fd) the way probe() does, sorted by target,
+/// then LUN.  Per-LUN failures land in ProbedLun::error.
+std::vector<ProbedLun> probe_luns(const std::string &host);
+
 /// Parses a standard INQUIRY answer into @p lun (vendor, product, revision
 /// without trailing blanks; peripheral type).  False if too short.
 bool parse_inquiry(std::span<const std::uint8_t> data, ProbedLun &lun);
