@@ -20,7 +20,7 @@ cases=(
 	help wwn-parse wwn-parse-invalid wwn-parse-malformed
 	wwn-pair wwn-pair-in-use wwn-pair-errors
 	define-round-trip define-state-dir define-errors define-corrupt
-	exec-errors exec-no-module help-new man-page completion
+	exec-errors exec-no-module help-new man-page completion migrate-errors
 	vport-no-module monitor-no-module vport-show-malformed
 )
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${cases[@]}"; exit 0; fi
@@ -368,6 +368,35 @@ man-page)
 		LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$man" 2>"$tmp/warn"
 		[[ ! -s $tmp/warn ]] || fail "groff warnings: $(cat "$tmp/warn")"
 	fi ;;
+migrate-errors)
+	# Command-line mistakes of migrate: exit 2 before anything is created
+	# (the control device does not exist, so reaching it would say so).
+	C=(--control-device "$tmp/no-device")
+	B=(--wwpn 21:00:00:1b:32:00:00:02 --wwnn 20:00:00:1b:32:00:00:02)
+	run "${C[@]}" migrate prepare "${B[@]}" -- sh {fd}; expect_rc 2
+	stderr_has "give --from WWPN (vport A on this host) or --source FILE"
+	run "${C[@]}" migrate prepare --from 21:00:00:1b:32:00:00:01 --source x.json "${B[@]}" -- sh {fd}; expect_rc 2
+	run "${C[@]}" migrate prepare --from 21:00:00:1b:32:00:00:01 "${B[@]}"; expect_rc 2
+	stderr_has "no command after --"
+	run "${C[@]}" migrate prepare --from 21:00:00:1b:32:00:00:01 "${B[@]}" -- sh -c true; expect_rc 2
+	stderr_has "no {fd} in the command line"
+	run "${C[@]}" migrate prepare --from 0 "${B[@]}" -- sh {fd}; expect_rc 2
+	stderr_has "--from"
+	# --source: a file that is missing, not JSON, or not a description.
+	run "${C[@]}" migrate prepare --source "$tmp/none.json" "${B[@]}" -- sh {fd}; expect_rc 1
+	stderr_has "cannot read $tmp/none.json"
+	echo '{' >"$tmp/bad.json"
+	run "${C[@]}" migrate prepare --source "$tmp/bad.json" "${B[@]}" -- sh {fd}; expect_rc 1
+	stderr_has "not JSON"
+	echo '{"wwpn": "21:00:00:1b:32:00:00:01", "targets": [], "luns": []}' >"$tmp/nownn.json"
+	run "${C[@]}" migrate prepare --source "$tmp/nownn.json" "${B[@]}" -- sh {fd}; expect_rc 1
+	stderr_has 'migration source: top level: no "wwnn" string'
+	run migrate commit --from 21:00:00:1b:32:00:00:01; expect_rc 2
+	run migrate commit --from 21:00:00:1b:32:00:00:01 --to 21:00:00:1b:32:00:00:02 -- x; expect_rc 2
+	stderr_has "only for exec and migrate prepare"
+	run migrate abort --from 21:00:00:1b:32:00:00:01 --to nope; expect_rc 2
+	stderr_has "--to"
+	run migrate; expect_rc 2 ;;
 completion)
 	# The completion script with bash-completion's helpers stubbed.
 	mkdir -p "$tmp/state"
@@ -394,7 +423,10 @@ completion)
 	[[ $(complete_words vportctl exec --vport vm2 -- qemu) == "COMMAND@5" ]] || fail "after --"
 	[[ $(complete_words vportctl attach --q) == "--qmp" ]] || fail "attach --q"
 	[[ $(complete_words vportctl wwn "") == "parse pair" ]] || fail "wwn"
-	[[ $(complete_words vportctl wwn pair --p) == "--prefix --pretty" ]] || fail "wwn pair --p: $(complete_words vportctl wwn pair --p)" ;;
+	[[ $(complete_words vportctl wwn pair --p) == "--prefix --pretty" ]] || fail "wwn pair --p: $(complete_words vportctl wwn pair --p)"
+	[[ $(complete_words vportctl migrate "") == "describe prepare commit abort" ]] || fail "migrate"
+	[[ $(complete_words vportctl migrate commit --so) == "--source-qmp" ]] || fail "migrate commit --so: $(complete_words vportctl migrate commit --so)"
+	[[ $(complete_words vportctl migrate prepare --from A --wwpn B -- qemu) == "COMMAND@8" ]] || fail "migrate prepare --" ;;
 # The netlink commands on a host without the module (the build host has no
 # loadable modules; where the module is loaded these cases have nothing to
 # check and pass).

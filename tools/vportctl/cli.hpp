@@ -37,6 +37,7 @@ struct Context {
 	std::string control_device = "/dev/vhost-vport"; // --control-device (hidden, for tests)
 	std::vector<std::string> after_dashdash; // the words after "--" (exec's command)
 	bool has_dashdash = false;
+	bool takes_command = false;    // the chosen subcommand takes a command after "--"
 	std::function<int()> action;   // set by the chosen subcommand's callback
 };
 
@@ -48,6 +49,7 @@ void add_qemu_commands(CLI::App &app, Context &ctx);
 void add_vport_commands(CLI::App &app, Context &ctx);
 void add_monitor_commands(CLI::App &app, Context &ctx);
 void add_probe_commands(CLI::App &app, Context &ctx);
+void add_migrate_commands(CLI::App &app, Context &ctx);
 
 // The kernel's vports (vport list), also reached as `list`.
 int vport_list(const Context &ctx);

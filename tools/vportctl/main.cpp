@@ -39,8 +39,9 @@ int main(int argc, char **argv)
 	add_vport_commands(app, ctx);
 	add_monitor_commands(app, ctx);
 	add_probe_commands(app, ctx);
+	add_migrate_commands(app, ctx);
 
-	// Everything after the first "--" is exec's command, given to no parser:
+	// Everything after the first "--" is exec's (or migrate prepare's) command, given to no parser:
 	// CLI11 would otherwise still read QEMU's "-S" or "-device" as options
 	// of ours after a multi-value option.
 	std::vector<std::string> args;
@@ -69,8 +70,8 @@ int main(int argc, char **argv)
 		return exit_usage;
 	}
 
-	if (ctx.has_dashdash && !app.got_subcommand("exec")) {
-		std::cerr << "vportctl: '--' and a command after it are only for exec\nTry 'vportctl --help'.\n";
+	if (ctx.has_dashdash && !ctx.takes_command) {
+		std::cerr << "vportctl: '--' and a command after it are only for exec and migrate prepare\nTry 'vportctl --help'.\n";
 		return exit_usage;
 	}
 	try {

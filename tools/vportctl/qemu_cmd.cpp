@@ -206,6 +206,7 @@ void add_qemu_commands(CLI::App &app, Context &ctx)
 				"-device vhost-scsi-pci,wwpn={wwpn},vhostfd={fd}");
 		cmd->footer("A vport lives as long as its fd: it goes when the command (QEMU) exits.");
 		cmd->callback([&ctx, o, defs, command] {
+			ctx.takes_command = true;
 			ctx.action = [&ctx, o, defs, command] {
 				// main() keeps what follows "--" away from the parser.
 				auto cmdline = *command;
