@@ -4,7 +4,7 @@
 #   make               kernel module (Kbuild, against KDIR) and userspace (CMake)
 #   make check         host unit tests, the guest suites on every test kernel,
 #                      and real QEMU guests on vports (6.1)
-#   make demo          the software FC SAN in a test guest, shown with vportctl
+#   make demo          the software FC SAN, vportctl, and a QEMU guest on a vport
 #   make check-e2e     real QEMU guests on vport fds, live migration (tests/e2e);
 #                      check-e2e-intree: the same migration on in-tree vhost-scsi
 #
@@ -117,7 +117,7 @@ check-e2e-intree: kmod-$(KERNEL) userspace e2e
 	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --timeout $(E2E_TIMEOUT) \
 		$(VMFLAGS) tests/e2e/migrate-intree.sh
 
-demo: kmod-$(KERNEL) userspace
+demo: kmod-$(KERNEL) userspace e2e
 	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --show $(VMFLAGS) tests/demo
 
 clean:
