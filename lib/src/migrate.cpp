@@ -430,6 +430,7 @@ CommitReport commit_migration(const CommitOptions &o)
 	if (dst && r.dest_status != "running") {
 		dst->execute("cont");
 		r.resumed = true;
+		r.resume_ms = ms_since(t0);
 	}
 	if (src) {
 		try {

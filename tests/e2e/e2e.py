@@ -1,9 +1,10 @@
 """Helpers for the end-to-end tests (imported, not run): the inner QEMU on
 vhost fds, its QMP and serial console, and live migration.
 
-The vport fds come from vvp.create() and reach QEMU through pass_fds; once
-`vportctl exec` exists (branch lib), it should create the vport and exec
-QEMU instead (see README of tests/e2e).
+The vport fds reach QEMU either through `vportctl exec` / `vportctl migrate
+prepare` (Qemu(prefix=...), device fd "{fd}") or, for the in-tree
+comparison and the tests that need the fd in Python, through vvp.create()
+and pass_fds.
 """
 import json
 import os
@@ -21,6 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests/guest/vport"))
 import vvp  # noqa: E402
 
 KERNEL = os.path.join(BUILD, "vm", KVER, "vmlinux")
+VPORTCTL = os.path.join(BUILD, "user", "tools", "vportctl", "vportctl")
 INITRD = os.path.join(BUILD, "e2e", KVER, "initramfs.cpio")
 
 A_WWPN, A_WWNN = 0x210000005a000001, 0x200000005a000001
@@ -34,6 +36,23 @@ def log(*a):
 
 def naa(wwpn):
     return f"naa.{wwpn:016x}"
+
+
+def colon(wwn):
+    h = f"{wwn:016x}"
+    return ":".join(h[i:i + 2] for i in range(0, 16, 2))
+
+
+def vportctl(*args, check=True, timeout=300):
+    """Runs vportctl; returns its parsed JSON (-j is added) or raises with
+    its stderr."""
+    t = time.time()
+    r = subprocess.run([VPORTCTL, "-j", *args], capture_output=True, text=True, timeout=timeout)
+    log(f"vportctl {' '.join(args)}: exit {r.returncode} in {time.time() - t:.1f}s"
+        + (f"\n{r.stderr.strip()}" if r.stderr.strip() else ""))
+    if check and r.returncode:
+        raise RuntimeError(f"vportctl {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return json.loads(r.stdout) if r.stdout.strip() else None
 
 
 def vport(wwpn, wwnn, parent):
@@ -103,12 +122,19 @@ class Qemu:
     """An inner guest: TCG, qboot, uncompressed kernel and initrd, serial
     console on a unix socket (for input) logged to NAME.console."""
 
-    def __init__(self, name, devices, append, incoming=None, mem=256, extra=()):
+    def __init__(self, name, devices, append, incoming=None, mem=256, extra=(), prefix=(),
+                 paused=False):
+        """devices: [{"fd": int or "{fd}", "wwpn": ..., "addr": ...}]; an
+        int fd is passed with pass_fds, "{fd}" is for prefix (vportctl exec
+        or migrate prepare, which exec QEMU with the fd in its place).
+        QMP: self.qmp_path for this object, self.qmp2 (a second monitor)
+        for vportctl."""
         self.name = name
         self.console = os.path.abspath(f"{name}.console")
         self.serial = os.path.abspath(f"{name}.serial")
         self.qmp_path = os.path.abspath(f"{name}.qmp")
-        args = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "pc",
+        self.qmp2 = os.path.abspath(f"{name}.qmp2")
+        args = list(prefix) + ["qemu-system-x86_64", "-accel", "tcg", "-machine", "pc",
                 "-m", str(mem), "-smp", "1", "-nodefaults", "-nographic",
                 "-no-reboot", "-bios", "/usr/share/qemu/qboot.rom",
                 "-kernel", KERNEL, "-initrd", INITRD,
@@ -117,12 +143,17 @@ class Qemu:
                 f"logfile={self.console}",
                 "-serial", "chardev:ser",
                 "-chardev", f"socket,id=qmp,path={self.qmp_path},server=on,wait=off",
-                "-mon", "chardev=qmp,mode=control"]
+                "-mon", "chardev=qmp,mode=control",
+                "-chardev", f"socket,id=qmp2,path={self.qmp2},server=on,wait=off",
+                "-mon", "chardev=qmp2,mode=control"]
         fds = []
         for d in devices:
             args += ["-device", f"vhost-scsi-pci,wwpn={d['wwpn']},vhostfd={d['fd']},"
                      f"addr={d['addr']},migratable=on"]
-            fds.append(d["fd"])
+            if isinstance(d["fd"], int):
+                fds.append(d["fd"])
+        if paused:
+            args += ["-S"]
         if incoming:
             args += ["-incoming", incoming]
         args += list(extra)
@@ -132,7 +163,7 @@ class Qemu:
         self.proc = subprocess.Popen(args, pass_fds=fds, stdin=subprocess.DEVNULL,
                                      stdout=self.stderr, stderr=self.stderr)
         self.qmp = None
-        deadline = time.time() + 30
+        deadline = time.time() + 90   # vportctl creates a vport first
         while True:
             try:
                 s = socket.socket(socket.AF_UNIX)
@@ -221,9 +252,12 @@ class Qemu:
         self.proc.wait(timeout)
 
 
-def migrate(src, dst, uri):
+def migrate(src, dst, uri, wait_running=True):
     """Live-migrates src to dst (started with -incoming uri); returns
-    query-migrate's final answer.  Raises unless it completes."""
+    query-migrate's final answer, with "completed_at" (time.time() when it
+    was seen completed) added.  Raises unless it completes.  With
+    wait_running, also waits for dst to run (it resumes by itself unless
+    started with -S)."""
     src.cmd("migrate-set-capabilities",
             capabilities=[{"capability": "events", "state": True}])
     t = time.time()
@@ -232,15 +266,24 @@ def migrate(src, dst, uri):
         q = src.cmd("query-migrate")
         st = q.get("status")
         if st == "completed":
+            done = time.time()
+            # QEMU fills in total-time and downtime just after it says
+            # "completed".
+            for _ in range(50):
+                if q.get("total-time") and "downtime" in q:
+                    break
+                time.sleep(0.1)
+                q = src.cmd("query-migrate")
+            q["completed_at"] = done
             break
         if st in ("failed", "cancelled"):
             raise RuntimeError(f"migration {st}: {q}\n{dst.errors()}")
         if time.time() - t > 300:
             raise RuntimeError(f"migration still {st} after 300 s: {q}")
-        time.sleep(0.2)
+        time.sleep(0.05)
     # The destination runs on once it has the whole state.
     deadline = time.time() + 60
-    while dst.cmd("query-status")["status"] != "running":
+    while wait_running and dst.cmd("query-status")["status"] != "running":
         if time.time() > deadline:
             raise RuntimeError(f"destination not running: {dst.cmd('query-status')}")
         time.sleep(0.2)

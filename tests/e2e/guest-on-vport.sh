@@ -1,13 +1,16 @@
 #!/bin/bash
-# A real QEMU guest on a vport fd (issue 5 item 1).  The SAN has one target
-# with two file-backed LUNs.  The inner guest gets two vhost-scsi-pci
-# devices: vport A (21:00:00:00:5a:00:00:01, in the target's ACL) and a vport
-# with the masked WWPN 21:00:00:00:5a:00:00:ff.  It must see exactly LUNs 0
-# and 1 on A's controller and nothing on the masked one; a pattern it
-# writes must be in the backstore files; the host must have no block device
-# for the vport's LUNs.  Then a LUN is added on the target: the test records
-# whether the guest sees it by itself (virtio-scsi hotplug) or, if QEMU did
-# not negotiate VIRTIO_SCSI_F_HOTPLUG, what a command and a rescan do.
+# A real QEMU guest on vport fds (issue 5 item 1).  The SAN has one target
+# with two file-backed LUNs.  `vportctl exec --vport a --vport m` creates
+# both vports from persistent definitions and execs the inner QEMU with two
+# vhost-scsi-pci devices: vport A (21:00:00:00:5a:00:00:01, in the target's
+# ACL) and a vport with the masked WWPN 21:00:00:00:5a:00:00:ff.  The guest
+# must see exactly LUNs 0 and 1 on A's controller and nothing on the masked
+# one; a pattern it writes must be in the backstore files; the host must
+# have no block device for the vport's LUNs.  Then a LUN is added on the
+# target and later removed: the guest must follow both without anyone
+# rescanning by hand (by itself with VIRTIO_SCSI_F_HOTPLUG; with QEMU 7.2,
+# which does not negotiate it, through the unit attention its I/O gets and
+# its uevent handler, tests/e2e/lun-change).
 source "$VV_ROOT/tests/guest/lib.sh"
 source "$VV_ROOT/tests/guest/san/san-lib.sh"
 vv_load

@@ -6,7 +6,7 @@ import sys
 import time
 
 import e2e
-from e2e import log, naa
+from e2e import log
 
 T = "/sys/kernel/config/target"
 STATE = "/run/vport-san"
@@ -38,6 +38,12 @@ def add_lun(n, mb=16):
     os.symlink(f"{TPG}/lun/lun_{n}", f"{ACL_A}/lun_{n}/map")
 
 
+def remove_lun(n):
+    """Takes LUN n away from vport A's ACL (vport-san down removes the rest)."""
+    os.unlink(f"{ACL_A}/lun_{n}/map")
+    os.rmdir(f"{ACL_A}/lun_{n}")
+
+
 def disks(text):
     """DISK lines: [(name, hctl, pci, bytes)] (text holds one listing)."""
     return [(m[0], m[1], m[2], int(m[3]))
@@ -58,18 +64,24 @@ def host_block_devices(host):
 
 
 parent = os.environ["PARENT"]
-fd_a = e2e.vport(e2e.A_WWPN, e2e.A_WWNN, parent)
-fd_m = e2e.vport(e2e.MASKED_WWPN, e2e.MASKED_WWNN, parent)
-host_a = e2e.vvp.info(fd_a)["host"]
+# Both vports as persistent definitions, created by `vportctl exec` when it
+# starts QEMU: {fd:a} and {fd:m} in the command line become their fds.
+with open(f"/sys/class/fc_host/{parent}/port_name") as f:
+    parent_wwpn = f.read().strip()
+os.environ["VPORT_STATE_DIR"] = os.path.abspath("vports")
+for name, wwpn, wwnn in (("a", e2e.A_WWPN, e2e.A_WWNN), ("m", e2e.MASKED_WWPN, e2e.MASKED_WWNN)):
+    e2e.vportctl("define", name, "--wwpn", e2e.colon(wwpn), "--wwnn", e2e.colon(wwnn),
+                 "--parent-wwpn", parent_wwpn)
+vm = e2e.Qemu("inner", [
+    {"fd": "{fd:a}", "wwpn": "{wwpn:a}", "addr": "0x4"},
+    {"fd": "{fd:m}", "wwpn": "{wwpn:m}", "addr": "0x5"},
+], "e2e.mode=disks e2e.disks=2", prefix=[e2e.VPORTCTL, "exec", "--vport", "a", "--vport", "m", "--"])
+host_a = e2e.vportctl("vport", "show", e2e.colon(e2e.A_WWPN))["host"]
 luns, blk = host_block_devices(host_a)
 log(f"host side: vport A is {host_a}, LUNs {luns}, block devices {blk}")
 if len(luns) != 2 or blk:
     fail(f"host: vport A should have 2 bare LUNs and no block device: {luns} {blk}")
 
-vm = e2e.Qemu("inner", [
-    {"fd": fd_a, "wwpn": naa(e2e.A_WWPN), "addr": "0x4"},
-    {"fd": fd_m, "wwpn": naa(e2e.MASKED_WWPN), "addr": "0x5"},
-], "e2e.mode=disks e2e.disks=2")
 try:
     m = vm.wait(r"^E2E-BOOTED (\S+)", 400)
     boot = time.time() - vm.started
@@ -114,35 +126,57 @@ try:
     log(f"vport A has LUN 2 after {time.time() - t_add:.1f}s: {host_block_devices(host_a)}")
     mark = len(vm.text())
     vm.send("lun-added")
-    vm.wait(r"^E2E-WAIT done", 300, mark)
+    vm.wait(r"^E2E-WAIT lun-removed", 300, mark)
     out2 = vm.text()[mark:]
     print(out2, flush=True)
     hp = re.search(r"^E2E-HOTPLUG (.*)", out2, re.M).group(1)
-    log(f"hotplug: {hp}")
+    followed = re.search(r"^E2E-FOLLOWED (.*)", out2, re.M)
     klog = re.findall(r"^E2E-KLOG (.*)", out2, re.M)
-    rescan = re.search(r"^E2E-RESCAN (.*)", out2, re.M)
     last = disks(out2)
     log(f"after the LUN was added: disks {last}")
     if len(last) != 3 or sorted(d[1].split(":")[3] for d in last) != ["0", "1", "2"]:
-        fail(f"the guest should end with LUNs 0, 1, 2 on vport A: {last}")
+        fail(f"the guest should have LUNs 0, 1, 2 on vport A without a manual rescan: {last}")
     if not re.search(r"E2E-PATTERN \S+ seed=9 ok", out2):
         fail("pattern on the new LUN failed")
     if any(hotplug.values()):
         if not hp.startswith("appeared-by-itself"):
             fail(f"HOTPLUG negotiated but the new LUN did not appear by itself: {hp}")
     else:
+        if not followed or not followed.group(1).startswith("added"):
+            fail(f"the guest did not follow the new LUN: {followed and followed.group(1)}")
         log("FINDING: QEMU 7.2 vhost-scsi-pci did not negotiate VIRTIO_SCSI_F_HOTPLUG; "
-            f"new LUN: {hp}; kernel said: {klog}; sysfs rescan: "
-            f"{rescan.group(1) if rescan else 'not needed'}")
+            f"the new LUN: {hp}, then {followed.group(1)} (the guest's I/O got REPORTED LUNS "
+            f"DATA HAS CHANGED and its uevent handler rescanned); kernel said: {klog}")
+    results_add = followed.group(1) if followed else hp
+
+    remove_lun(2)
+    log("LUN 2 removed from vport A's ACL on the target")
+    t_rm = time.time()
+    deadline = time.time() + 60
+    while len(host_block_devices(host_a)[0]) > 2:
+        if time.time() > deadline:
+            fail(f"the vport did not drop LUN 2: {host_block_devices(host_a)}")
+        time.sleep(0.5)
+    log(f"vport A dropped LUN 2 after {time.time() - t_rm:.1f}s: {host_block_devices(host_a)}")
+    mark = len(vm.text())
+    vm.send("lun-removed")
+    vm.wait(r"^E2E-WAIT done", 300, mark)
+    out3 = vm.text()[mark:]
+    print(out3, flush=True)
+    followed = re.search(r"^E2E-FOLLOWED (.*)", out3, re.M)
+    final = disks(out3)
+    log(f"after the LUN was removed: disks {final}; {followed and followed.group(1)}")
+    if sorted(d[1].split(":")[3] for d in final) != ["0", "1"]:
+        fail(f"the guest should be back to LUNs 0 and 1 without a manual rescan: {final}")
     luns, blk = host_block_devices(host_a)
     if blk:
         fail(f"the host has block devices for vport A's LUNs: {blk}")
     vm.send("done")
     vm.wait(r"^E2E-END", 120, mark)
     vm.finish(60)
+    print(f"guest-on-vport: LUN added -> {results_add}; LUN removed -> "
+          f"{followed.group(1) if followed else '?'}", flush=True)
 finally:
     e2e.keep_consoles("guest-on-vport")
     vm.quit()
-    os.close(fd_a)
-    os.close(fd_m)
 log("guest-on-vport ok")

@@ -35,10 +35,8 @@ def listing(vm):
     return re.findall(r"^DISK (\S+) (\S+)", vm.text()[mark:m.start()], re.M)
 
 
-qmp2 = os.path.abspath("hp.qmp2")
-vm = e2e.Qemu("hp", [], "e2e.mode=hotplug",
-              extra=["-chardev", f"socket,id=qmp2,path={qmp2},server=on,wait=off",
-                     "-mon", "chardev=qmp2,mode=control"])
+vm = e2e.Qemu("hp", [], "e2e.mode=hotplug")
+qmp2 = vm.qmp2
 try:
     m = vm.wait(r"^E2E-BOOTED (\S+)", 600)
     log(f"inner guest booted after {m.group(1)} s of guest uptime")

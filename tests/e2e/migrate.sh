@@ -1,12 +1,18 @@
 #!/bin/bash
-# Live migration on vport fds (issue 5 item 2): the inner guest starts on
-# vport A (WWPN 21:00:00:00:5a:00:00:01, initiator port vsan-i0), migrates
-# to a QEMU on vport B (...:02 on vsan-i1, target-id table copied from A
-# with SET_TARGETS) and back to a new vport A, under a workload that writes
-# and verifies reads the whole time (e2e-io stress; reads land in pages that
-# are being migrated and are checked after the switch-over).  Zero
-# mismatches and zero lost acknowledged writes required; prints migration
-# time and downtime (query-migrate).
+# Live migration on vport fds (issue 5 items 2 and 3): the inner guest starts
+# on vport A (WWPN 21:00:00:00:5a:00:00:01 on initiator port vsan-i0, from
+# `vportctl exec`), takes a Write Exclusive persistent reservation with
+# sg_persist, and runs a workload that writes and verifies reads the whole
+# time (e2e-io stress; reads land in pages being migrated and are checked
+# after the switch-over).  A destination prepared with `vportctl migrate
+# prepare` (vport B, ...:02 on vsan-i1) is first rolled back with `vportctl
+# migrate abort`; then the guest migrates A -> B and back to a new A, each
+# switch-over done by `vportctl migrate commit` (PREEMPT from the new vport
+# before the destination resumes).  A third initiator (vport C, ...:03) must
+# be refused writes after every step, and READ FULL STATUS must show the
+# reservation with the guest's current vport only.  Zero mismatches, zero
+# lost acknowledged writes, the guest's own sg_persist at the end sees its
+# key and reservation; prints migration time, downtime and pause.
 source "$VV_ROOT/tests/guest/lib.sh"
 source "$VV_ROOT/tests/guest/san/san-lib.sh"
 vv_load

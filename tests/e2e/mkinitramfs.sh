@@ -1,5 +1,6 @@
 # mkinitramfs.sh KVER E2E-IO OUT: the inner guest's uncompressed initramfs
-# (run with bash; not a test).  Static busybox, e2e-io, tests/e2e/inner-init
+# (run with bash; not a test).  Static busybox, e2e-io, sg_persist and sg_luns
+# with their libraries, tests/e2e/lun-change, tests/e2e/inner-init
 # as /init, and virtio_pci, virtio_scsi, sd_mod with their dependencies from
 # /lib/modules/KVER, in load order.
 set -euo pipefail
@@ -12,6 +13,15 @@ cp /bin/busybox "$stage/bin/busybox"
 cp "$here/inner-init" "$stage/init"
 chmod 755 "$stage/init"
 cp "$io" "$stage/e2e-io"
+mkdir -p "$stage/tmp"
+cp "$here/lun-change" "$stage/lun-change"
+# sg_persist and sg_luns (sg3-utils) and the shared libraries they need, at
+# their paths.
+cp /usr/bin/sg_persist /usr/bin/sg_luns "$stage/bin/"
+for lib in $(ldd /usr/bin/sg_persist /usr/bin/sg_luns | grep -o '/[^ ]*' | grep -v ':$' | sort -u); do
+	mkdir -p "$stage$(dirname "$lib")"
+	cp -L "$lib" "$stage$lib"
+done
 : >"$stage/modules.order"
 for mod in virtio_pci virtio_scsi sd_mod; do
 	modprobe --show-depends -S "$kver" "$mod"

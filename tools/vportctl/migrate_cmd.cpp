@@ -176,6 +176,8 @@ int do_commit(const Context &ctx, const EndArgs &a)
 	j["reservations"] = steps_json(r.pr);
 	j["reservations_ms"] = static_cast<long>(r.pr_ms);
 	j["resumed"] = r.resumed;
+	if (r.resumed)
+		j["resumed_after_ms"] = static_cast<long>(r.resume_ms);
 	j["source_quit"] = r.source_quit;
 	j["source_vport_deleted"] = r.source_gone;
 	j["ms"] = static_cast<long>(r.ms);

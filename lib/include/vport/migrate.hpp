@@ -120,6 +120,7 @@ struct CommitReport {
 	bool source_quit = false;      ///< `quit` sent to the source
 	bool source_gone = false;      ///< vport A left the module
 	double pr_ms = 0;              ///< reservations moved in
+	double resume_ms = 0;          ///< from the start of the commit to `cont` answered
 	double ms = 0;                 ///< the whole commit
 };
 
