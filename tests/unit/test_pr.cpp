@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Persistent-reservation parameter data and the migration checks that need
 // no device: READ FULL STATUS parsing, the PR OUT parameter list, comparing
-// what A and B see, and the migration source file.
+// what A and B see, the migration source file, and commit/abort refusing
+// against a fake QEMU before they touch anything.
 #include <vport/error.hpp>
 #include <vport/migrate.hpp>
 #include <vport/pr.hpp>
 
+#include "tmpdir.hpp"
+
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 using namespace vport;
@@ -179,4 +191,108 @@ TEST_CASE("migration source: JSON round trip and bad files", "[migrate]")
 	j["targets"][0]["id"] = 70000;
 	CHECK_THROWS_AS(migration_source_from_json(j), MigrationError);
 	CHECK_THROWS_AS(migration_source_from_json(nlohmann::json::array()), MigrationError);
+}
+
+// A QEMU on a unix socket that answers each command from a table and
+// records what it was asked (one connection).
+namespace {
+
+class FakeQemu {
+public:
+	FakeQemu(std::string path, std::map<std::string, nlohmann::json> answers)
+		: path_(std::move(path)), answers_(std::move(answers))
+	{
+		listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		sockaddr_un a{};
+		a.sun_family = AF_UNIX;
+		std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", path_.c_str());
+		REQUIRE(::bind(listen_, reinterpret_cast<sockaddr *>(&a), sizeof(a)) == 0);
+		REQUIRE(::listen(listen_, 1) == 0);
+		thread_ = std::thread([this] { serve(); });
+	}
+	~FakeQemu()
+	{
+		::shutdown(listen_, SHUT_RDWR);
+		thread_.join();
+		::close(listen_);
+	}
+	std::vector<std::string> asked()
+	{
+		std::lock_guard<std::mutex> l(mu_);
+		return asked_;
+	}
+
+private:
+	void serve()
+	{
+		int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		auto say = [fd](const std::string &s) { return ::write(fd, (s + "\n").data(), s.size() + 1) > 0; };
+		say(R"({"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}})");
+		std::string buf;
+		char data[1024];
+		for (;;) {
+			auto nl = buf.find('\n');
+			if (nl == std::string::npos) {
+				ssize_t n = ::read(fd, data, sizeof(data));
+				if (n <= 0)
+					break;
+				buf.append(data, static_cast<std::size_t>(n));
+				continue;
+			}
+			auto cmd = nlohmann::json::parse(buf.substr(0, nl))["execute"].get<std::string>();
+			buf.erase(0, nl + 1);
+			{
+				std::lock_guard<std::mutex> l(mu_);
+				asked_.push_back(cmd);
+			}
+			auto it = answers_.find(cmd);
+			nlohmann::json ret = it == answers_.end() ? nlohmann::json::object() : it->second;
+			if (!say(nlohmann::json{{"return", ret}}.dump()))
+				break;
+		}
+		::close(fd);
+	}
+	std::string path_;
+	std::map<std::string, nlohmann::json> answers_;
+	int listen_ = -1;
+	std::thread thread_;
+	std::mutex mu_;
+	std::vector<std::string> asked_;
+};
+
+} // namespace
+
+TEST_CASE("migrate commit: an incomplete migration changes nothing", "[migrate]")
+{
+	TempDir dir;
+	std::string sock = (dir.path / "src.qmp").string();
+	FakeQemu src(sock, {{"query-migrate", {{"status", "active"}}}});
+	CommitOptions o;
+	o.from = Wwn::parse_any("21:00:00:00:5a:00:00:01");
+	o.to = Wwn::parse_any("21:00:00:00:5a:00:00:02");
+	o.source_qmp = sock;
+	o.timeout = std::chrono::milliseconds(5000);
+	CHECK_THROWS_WITH(commit_migration(o), Catch::Contains("migration is 'active', not 'completed'; nothing changed"));
+	// Asked, and nothing else: no cont, no quit.
+	for (int i = 0; i < 50 && src.asked().size() < 2; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	CHECK(src.asked() == std::vector<std::string>{"qmp_capabilities", "query-migrate"});
+}
+
+TEST_CASE("migrate abort: a destination that runs the VM is not stopped", "[migrate]")
+{
+	TempDir dir;
+	std::string sock = (dir.path / "dst.qmp").string();
+	FakeQemu dst(sock, {{"query-status", {{"status", "running"}, {"running", true}}}});
+	AbortOptions o;
+	o.from = Wwn::parse_any("21:00:00:00:5a:00:00:01");
+	o.to = Wwn::parse_any("21:00:00:00:5a:00:00:02");
+	o.dest_qmp = sock;
+	o.timeout = std::chrono::milliseconds(5000);
+	CHECK_THROWS_WITH(abort_migration(o), Catch::Contains("is running the VM"));
+	for (int i = 0; i < 50 && dst.asked().size() < 2; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	CHECK(dst.asked() == std::vector<std::string>{"qmp_capabilities", "query-status"});
 }
