@@ -84,6 +84,19 @@ std::string status_of(QmpClient &qmp, const char *command)
 	return r.value("status", std::string());
 }
 
+// Tells a QEMU to quit (closing our connection) and waits until vport
+// @p wwpn, whose last fd it held, has left the module.
+bool quit_and_wait_gone(std::optional<QmpClient> &qmp, Wwn wwpn, std::chrono::milliseconds timeout)
+{
+	try {
+		qmp->execute("quit");
+	} catch (const Error &) {
+		// QEMU may close the socket before it answers.
+	}
+	qmp.reset();
+	return wait_vport_gone(wwpn, timeout);
+}
+
 } // namespace
 
 MigrationSource describe_source(Wwn wwpn)
@@ -433,14 +446,8 @@ CommitReport commit_migration(const CommitOptions &o)
 		r.resume_ms = ms_since(t0);
 	}
 	if (src) {
-		try {
-			src->execute("quit");
-		} catch (const Error &) {
-			// QEMU may close the socket before it answers.
-		}
+		r.source_gone = quit_and_wait_gone(src, o.from, o.timeout);
 		r.source_quit = true;
-		src.reset();
-		r.source_gone = wait_vport_gone(o.from, o.timeout);
 		if (!r.source_gone)
 			throw MigrationError("vport A " + o.from.colon() + " is still there " +
 					     std::to_string(o.timeout.count() / 1000) +
@@ -485,13 +492,8 @@ AbortReport abort_migration(const AbortOptions &o)
 	}
 	r.pr = drop_reservations(o.from, o.to);
 	if (dst) {
-		try {
-			dst->execute("quit");
-		} catch (const Error &) {
-		}
+		r.dest_gone = quit_and_wait_gone(dst, o.to, o.timeout);
 		r.dest_quit = true;
-		dst.reset();
-		r.dest_gone = wait_vport_gone(o.to, o.timeout);
 		if (!r.dest_gone)
 			throw MigrationError("vport B " + o.to.colon() + " is still there " +
 					     std::to_string(o.timeout.count() / 1000) +

@@ -82,14 +82,7 @@ int do_describe(const Context &ctx, const std::string &wwpn, const std::string &
 		render_table(out, j["luns"],
 			     {key_column("TARGET", "target"), key_column("LUN", "lun"), key_column("VENDOR", "vendor"),
 			      key_column("PRODUCT", "product"),
-			      {"IDS", [](const Json &l) {
-				       std::string s;
-				       for (const auto &d : l["ids"])
-					       s += (s.empty() ? "" : " ") + d.get<std::string>();
-				       if (l.contains("error"))
-					       s += (s.empty() ? "" : " ") + ("error: " + l["error"].get<std::string>());
-				       return s.empty() ? std::string("-") : s;
-			       }}});
+			      lun_ids_column()});
 	});
 	return exit_ok;
 }

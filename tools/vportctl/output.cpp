@@ -73,6 +73,18 @@ Column key_column(std::string header, std::string key)
 		      }};
 }
 
+Column lun_ids_column()
+{
+	return Column{"IDS", [](const Json &l) {
+			      std::string s;
+			      for (const auto &d : l["ids"])
+				      s += (s.empty() ? "" : " ") + d.get<std::string>();
+			      if (l.contains("error"))
+				      s += (s.empty() ? "" : " ") + ("error: " + l["error"].get<std::string>());
+			      return s.empty() ? std::string("-") : s;
+		      }};
+}
+
 void render_table(std::ostream &out, const Json &rows, const std::vector<Column> &columns)
 {
 	std::vector<std::vector<std::string>> cells;

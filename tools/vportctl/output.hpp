@@ -23,6 +23,10 @@ struct Column {
 // A column showing one key of the row.
 Column key_column(std::string header, std::string key);
 
+// The "IDS" column of a LUN row (probe, migrate describe): its VPD 0x83
+// identifiers ("ids") and the error that kept some from being read.
+Column lun_ids_column();
+
 // Renders an array of objects as an aligned table.
 void render_table(std::ostream &out, const Json &rows, const std::vector<Column> &columns);
 

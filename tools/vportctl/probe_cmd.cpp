@@ -99,15 +99,7 @@ int do_probe(const Context &ctx, const CreateOpts &o)
 				     key_column("VENDOR", "vendor"),
 				     key_column("PRODUCT", "product"),
 				     {"SIZE", size_text},
-				     {"IDS",
-				      [](const Json &l) {
-					      std::string s;
-					      for (const auto &d : l["ids"])
-						      s += (s.empty() ? "" : " ") + d.get<std::string>();
-					      if (l.contains("error"))
-						      s += (s.empty() ? "" : " ") + ("error: " + l["error"].get<std::string>());
-					      return s.empty() ? std::string("-") : s;
-				      }},
+				     lun_ids_column(),
 			     });
 	});
 	return exit_ok;
