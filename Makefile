@@ -6,7 +6,8 @@
 #                      and real QEMU guests on vports (6.1)
 #   make demo          the software FC SAN, vportctl, and a QEMU guest on a vport
 #   make check-e2e     real QEMU guests on vport fds, live migration (tests/e2e);
-#                      check-e2e-intree: the same migration on in-tree vhost-scsi
+#                      check-e2e-intree: the same migration on in-tree vhost-scsi;
+#                      check-e2e-control: on a RAM disk inside the guest
 #
 # KERNEL picks one of the test kernels by short name (6.1 or 6.12); KDIR
 # overrides the headers directly, e.g. KDIR=/lib/modules/$(uname -r)/build
@@ -26,7 +27,7 @@ DEBIAN_PACKAGES := \
 	catch2 libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev
 
 .PHONY: all deps kmod kmods userspace check check-unit check-guest check-harness \
-	demo clean e2e check-e2e check-e2e-intree
+	demo clean e2e check-e2e check-e2e-intree check-e2e-control
 
 all: kmod userspace
 
@@ -115,6 +116,12 @@ check-e2e: kmod-$(KERNEL) userspace e2e
 check-e2e-intree: kmod-$(KERNEL) userspace e2e
 	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --timeout $(E2E_TIMEOUT) \
 		$(VMFLAGS) tests/e2e/migrate-intree.sh
+
+# The migration's control: the same guest and workload on a RAM disk inside
+# the guest, no storage device; what fails here is QEMU's own migration.
+check-e2e-control: kmod-$(KERNEL) userspace e2e
+	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --timeout $(E2E_TIMEOUT) \
+		$(VMFLAGS) tests/e2e/migrate-control.sh
 
 demo: kmod-$(KERNEL) userspace e2e
 	BUILD=$(BUILD) tests/vm/vmrun --kernel $(KERNEL) --show $(VMFLAGS) tests/demo

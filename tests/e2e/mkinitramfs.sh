@@ -22,6 +22,14 @@ for lib in $(ldd /usr/bin/sg_persist /usr/bin/sg_luns | grep -o '/[^ ]*' | grep 
 	mkdir -p "$stage$(dirname "$lib")"
 	cp -L "$lib" "$stage$lib"
 done
+# brd (RAM disks) for the migration control run, loaded on demand only.
+for ko in $(modprobe --show-depends -S "$kver" brd | awk '$1 == "insmod" { print $2 }'); do
+	case $ko in
+	*.xz) xz -dc "$ko" >"$stage/modules/brd.ko" ;;
+	*.zst) zstd -dcq "$ko" >"$stage/modules/brd.ko" ;;
+	*) cp "$ko" "$stage/modules/brd.ko" ;;
+	esac
+done
 : >"$stage/modules.order"
 for mod in virtio_pci virtio_scsi sd_mod; do
 	modprobe --show-depends -S "$kver" "$mod"
