@@ -150,14 +150,20 @@ struct EndArgs {
 	double timeout_s = 30;
 };
 
-int do_commit(const Context &ctx, const EndArgs &a)
+vport::MigrationPeers peers(const EndArgs &a)
 {
-	vport::CommitOptions o;
+	vport::MigrationPeers o;
 	o.from = wwn_option("--from", a.from);
 	o.to = wwn_option("--to", a.to);
 	o.dest_qmp = a.qmp;
 	o.source_qmp = a.source_qmp;
 	o.timeout = seconds(a.timeout_s);
+	return o;
+}
+
+int do_commit(const Context &ctx, const EndArgs &a)
+{
+	const vport::MigrationPeers o = peers(a);
 	auto r = vport::commit_migration(o);
 	Json j;
 	j["from"] = o.from.colon();
@@ -187,12 +193,7 @@ int do_commit(const Context &ctx, const EndArgs &a)
 
 int do_abort(const Context &ctx, const EndArgs &a)
 {
-	vport::AbortOptions o;
-	o.from = wwn_option("--from", a.from);
-	o.to = wwn_option("--to", a.to);
-	o.dest_qmp = a.qmp;
-	o.source_qmp = a.source_qmp;
-	o.timeout = seconds(a.timeout_s);
+	const vport::MigrationPeers o = peers(a);
 	auto r = vport::abort_migration(o);
 	Json j;
 	j["from"] = o.from.colon();

@@ -104,13 +104,16 @@ std::vector<PrStep> drop_reservations(Wwn from, Wwn to);
 /// Waits until the module holds no vport with @p wwpn. False on timeout.
 bool wait_vport_gone(Wwn wwpn, std::chrono::milliseconds timeout);
 
-struct CommitOptions {
-	Wwn from = Wwn::unchecked(0);  ///< A
-	Wwn to = Wwn::unchecked(0);    ///< B
-	std::string dest_qmp;          ///< destination QEMU's QMP socket; "" = resume it yourself
-	std::string source_qmp;        ///< source QEMU's QMP socket (same host); "" = stop it yourself
+/// The two QEMUs of a migration and their vports, for commit and abort.
+struct MigrationPeers {
+	Wwn from = Wwn::unchecked(0);  ///< A, the source's vport
+	Wwn to = Wwn::unchecked(0);    ///< B, the destination's vport
+	std::string dest_qmp;          ///< destination QEMU's QMP socket; "" = resume or stop it yourself
+	std::string source_qmp;        ///< source QEMU's QMP socket (same host); "" = stop or resume it yourself
 	std::chrono::milliseconds timeout{30000};
 };
+using CommitOptions = MigrationPeers;
+using AbortOptions = MigrationPeers;
 
 struct CommitReport {
 	std::vector<PrStep> pr;
@@ -130,14 +133,6 @@ struct CommitReport {
 /// @throws MigrationError before changing anything if the migration did not
 ///         complete; after that, errors name the step that failed.
 CommitReport commit_migration(const CommitOptions &opts);
-
-struct AbortOptions {
-	Wwn from = Wwn::unchecked(0);  ///< A, which keeps the VM
-	Wwn to = Wwn::unchecked(0);    ///< B, to be dropped
-	std::string dest_qmp;          ///< destination QEMU to stop; "" = stop it yourself
-	std::string source_qmp;        ///< source QEMU to resume if it is paused
-	std::chrono::milliseconds timeout{30000};
-};
 
 struct AbortReport {
 	std::vector<PrStep> pr;
