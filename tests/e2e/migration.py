@@ -31,6 +31,7 @@ import sys
 import time
 
 import e2e
+import prstatus  # tests/guest/vport, on the path through e2e
 from e2e import log, naa
 
 backend = sys.argv[1]
@@ -126,18 +127,7 @@ class ThirdInitiator:
         r = self.sg("sg_persist", "--in", "--read-full-status")
         if r.returncode:
             raise RuntimeError(f"READ FULL STATUS through C: {r.stdout}{r.stderr}")
-        regs = []
-        for line in r.stdout.splitlines():
-            m = re.search(r"Key=(0x[0-9a-f]+)", line)
-            if m:
-                regs.append([m.group(1), "?", False])
-            elif regs and "<< Reservation holder >>" in line:
-                regs[-1][2] = True
-            elif regs and regs[-1][1] == "?":
-                m = re.fullmatch(r"\s*((?:[0-9a-f]{2} ){7}[0-9a-f]{2})\s*", line, re.I)
-                if m:
-                    regs[-1][1] = m.group(1).replace(" ", "")
-        return [tuple(x) for x in regs]
+        return prstatus.parse(r.stdout)
 
     def check(self, holder, others=(), when=""):
         """The reservation is held by WWPN holder with the guest's key, the

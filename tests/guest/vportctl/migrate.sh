@@ -52,23 +52,7 @@ lun() {
 full() {
 	sgr sg_persist --in --read-full-status "$1" >full.out || { cat full.out >&2; return 1; }
 	sed 's/^/    | /' full.out >&2
-	python3 - full.out <<'PY'
-import re, sys
-regs = []
-for line in open(sys.argv[1]):
-    m = re.search(r"Key=(0x[0-9a-f]+)", line)
-    if m:
-        regs.append([m.group(1), "?", "-"])
-    elif regs and "<< Reservation holder >>" in line:
-        regs[-1][2] = "holder"
-    elif regs and regs[-1][1] == "?":
-        # "FCP-2 World Wide Name:" then its 8 bytes: "21 00 00 00 5a 00 00 01"
-        m = re.fullmatch(r"\s*((?:[0-9a-f]{2} ){7}[0-9a-f]{2})\s*", line, re.I)
-        if m:
-            regs[-1][1] = m.group(1).replace(" ", "").lower()
-for r in regs:
-    print(" ".join(r))
-PY
+	python3 "$VV_ROOT/tests/guest/vport/prstatus.py" full.out
 }
 # write DEV: one WRITE(10) of block 100; prints GOOD or the conflict.
 write() {
