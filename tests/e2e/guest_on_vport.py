@@ -44,6 +44,16 @@ def remove_lun(n):
     os.rmdir(f"{ACL_A}/lun_{n}")
 
 
+def wait_vport_luns(host, done, what):
+    """Waits up to 60 s until done(number of the vport's LUNs on the host)."""
+    t = time.time()
+    while not done(len(host_block_devices(host)[0])):
+        if time.time() > t + 60:
+            fail(f"the vport did not {what}: {host_block_devices(host)}")
+        time.sleep(0.5)
+    log(f"vport A did {what} after {time.time() - t:.1f}s: {host_block_devices(host)}")
+
+
 def disks(text):
     """DISK lines: [(name, hctl, pci, bytes)] (text holds one listing)."""
     return [(m[0], m[1], m[2], int(m[3]))
@@ -116,14 +126,8 @@ try:
 
     add_lun(2)
     log("LUN 2 added on the target, mapped to vport A")
-    t_add = time.time()
-    # Wait for the vport to see it (it polls its targets' LUN inventory).
-    deadline = time.time() + 60
-    while len(host_block_devices(host_a)[0]) < 3:
-        if time.time() > deadline:
-            fail(f"the vport did not find LUN 2: {host_block_devices(host_a)}")
-        time.sleep(0.5)
-    log(f"vport A has LUN 2 after {time.time() - t_add:.1f}s: {host_block_devices(host_a)}")
+    # The vport finds it by polling its targets' LUN inventory.
+    wait_vport_luns(host_a, lambda n: n >= 3, "find LUN 2")
     mark = len(vm.text())
     vm.send("lun-added")
     vm.wait(r"^E2E-WAIT lun-removed", 300, mark)
@@ -151,13 +155,7 @@ try:
 
     remove_lun(2)
     log("LUN 2 removed from vport A's ACL on the target")
-    t_rm = time.time()
-    deadline = time.time() + 60
-    while len(host_block_devices(host_a)[0]) > 2:
-        if time.time() > deadline:
-            fail(f"the vport did not drop LUN 2: {host_block_devices(host_a)}")
-        time.sleep(0.5)
-    log(f"vport A dropped LUN 2 after {time.time() - t_rm:.1f}s: {host_block_devices(host_a)}")
+    wait_vport_luns(host_a, lambda n: n <= 2, "drop LUN 2")
     mark = len(vm.text())
     vm.send("lun-removed")
     vm.wait(r"^E2E-WAIT done", 300, mark)
