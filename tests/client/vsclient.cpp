@@ -92,6 +92,9 @@ int main(int argc, char **argv)
 	teardown->add_option("--queues", to.queues, "request queues")->capture_default_str();
 	teardown->add_option("--depth", to.depth, "commands per queue")->capture_default_str();
 	teardown->add_option("--blocks", to.blocks, "blocks per command")->capture_default_str();
+	teardown->add_flag("--stop-bad-target", to.stop_bad_target,
+			   "clear: accept BAD_TARGET for requests taken during CLEAR_ENDPOINT "
+			   "(the in-tree driver's window)");
 
 	CLI11_PARSE(app, argc, argv);
 	ro.indirect = !direct;

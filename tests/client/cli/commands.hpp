@@ -65,6 +65,7 @@ struct TeardownOpts {
 	unsigned queues = 2;
 	unsigned depth = 32;
 	uint32_t blocks = 256;
+	bool stop_bad_target = false; // accept in-tree's BAD_TARGET window
 };
 void cmd_teardown(const Global &g, Report &r, const TeardownOpts &o);
 

@@ -7,7 +7,10 @@ source "$VV_ROOT/tests/guest/lib.sh"
 source "$VV_ROOT/tests/guest/client/lio.inc"
 lio_vhost_setup
 
-vsc teardown --mode clear --queues 4 --depth 32 --blocks 256
+# In-tree clears vs_tpg[] before it detaches the queues: a request taken in
+# that window is answered BAD_TARGET, not executed (a CI run had 50 of 128
+# answers not GOOD there).
+vsc teardown --mode clear --stop-bad-target --queues 4 --depth 32 --blocks 256
 vsc teardown --mode close --queues 4 --depth 32 --blocks 256
 vsc --mem 192 --queue-size 128 teardown --mode close --queues 1 --depth 128 --blocks 1024
 for round in 1 2 3; do
