@@ -288,8 +288,8 @@ Bytes Fcf::flogi_acc(std::uint16_t mfs) const
 	put16(p, 6, 1);	// BB credit
 	put16(p, 8, sp_ft_fport | sp_ft_npiv_acc);
 	put16(p, 10, mfs);
-	put32(p, 12, 10000);	// R_A_TOV ms
-	put32(p, 16, 2000);	// E_D_TOV ms
+	put32(p, 12, Config::r_a_tov_ms);
+	put32(p, 16, cfg_.e_d_tov_ms);
 	put64(p, 20, cfg_.switch_name);	// F_Port name
 	put64(p, 28, cfg_.fabric_name);
 	// class 3 service parameters
@@ -309,7 +309,7 @@ Bytes Fcf::plogi_acc(std::uint64_t wwpn, std::uint64_t wwnn) const
 	put16(p, 10, max_payload);
 	put16(p, 12, 255);	// total concurrent sequences
 	put16(p, 14, 0x1f);	// relative offset by category
-	put32(p, 16, 2000);
+	put32(p, 16, cfg_.e_d_tov_ms);
 	put64(p, 20, wwpn);
 	put64(p, 28, wwnn);
 	put16(p, 68, cpc_valid | cpc_seq);

@@ -32,6 +32,8 @@ struct Config {
 	unsigned block = 4242;		// tc shared ingress block id
 	bool offload = true;		// install in-kernel forwarding rules
 	std::uint32_t fka_ms = 8000;	// advertisement / ENode keep-alive period
+	std::uint32_t e_d_tov_ms = 2000;	// E_D_TOV given in FLOGI/FDISC/PLOGI ACC
+	static constexpr std::uint32_t r_a_tov_ms = 10000;	// R_A_TOV given in FLOGI/FDISC ACC
 	std::uint8_t domain = 0x01;	// FC_ID domain handed out
 	std::uint64_t fabric_name = 0x10000000fcf00001ull;
 	std::uint64_t switch_name = 0x20000000fcf00001ull;

@@ -61,8 +61,8 @@ namespace {
 struct Harness {
 	std::vector<Bytes> sent;	// replies; the advertiser's frames are left out
 	Fcf fcf;
-	Harness()
-		: fcf(config(), Mac::parse("52:56:00:fc:f0:01"),
+	explicit Harness(std::uint32_t e_d_tov_ms = Config{}.e_d_tov_ms)
+		: fcf(config(e_d_tov_ms), Mac::parse("52:56:00:fc:f0:01"),
 		      [this](const Bytes &f) {
 			      if (f[0] & 1)
 				      return;	// multicast advertisement (other thread)
@@ -72,9 +72,10 @@ struct Harness {
 						Mac::parse("52:56:00:fc:f0:01"), false))
 	{
 	}
-	static Config config()
+	static Config config(std::uint32_t e_d_tov_ms)
 	{
 		Config c;
+		c.e_d_tov_ms = e_d_tov_ms;
 		c.iface = "test";
 		c.bridge = "no-such-bridge";
 		c.fka_ms = 90000;	// keep the advertiser quiet
@@ -163,6 +164,10 @@ TEST_CASE("FLOGI, FDISC with NPIV, and the duplicate-WWPN policy")
 	CHECK(vop == els_ls_acc);
 	CHECK(vid == (id | 1));
 
+	// the fabric's timeouts: R_A_TOV 10 s, E_D_TOV as configured (2 s)
+	CHECK(get32(acc + 12) == 10000);
+	CHECK(get32(acc + 16) == 2000);
+
 	// FDISC before FLOGI is refused
 	CHECK(els_of(h.login(e2, 0x210000005a000002ull, true, 3)).first == els_ls_rjt);
 	// the same WWPN through another ENode is rejected ...
@@ -172,6 +177,20 @@ TEST_CASE("FLOGI, FDISC with NPIV, and the duplicate-WWPN policy")
 	CHECK(h.fcf.control("status").find("wwpn 21:00:00:00:5a:00:00:01") != std::string::npos);
 	// the same port logging in again through its own ENode is fine
 	CHECK(els_of(h.login(e1, 0x210000005a000001ull, true, 6)).first == els_ls_acc);
+}
+
+TEST_CASE("a configured E_D_TOV is given in FLOGI and FDISC accepts")
+{
+	Harness h(8000);
+	Mac e1 = Mac::parse("52:56:00:01:00:00");
+	for (auto [wwpn, npiv] : {std::pair{0x2000525600010000ull, false},
+				  std::pair{0x210000005a000001ull, true}}) {
+		auto r = h.login(e1, wwpn, npiv, npiv ? 2 : 1);
+		REQUIRE(els_of(r).first == els_ls_acc);
+		const std::uint8_t *acc = r.data() + 24 + 4 + 24;
+		CHECK(get32(acc + 12) == 10000);
+		CHECK(get32(acc + 16) == 8000);
+	}
 }
 
 TEST_CASE("name server registrations and queries")

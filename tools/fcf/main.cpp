@@ -161,6 +161,11 @@ int main(int argc, char **argv)
 	app.add_option("--fka", cfg.fka_ms, "advertisement/keep-alive period in ms")
 		->capture_default_str()
 		->check(CLI::Range(1000u, 90000u));
+	app.add_option("--e-d-tov", cfg.e_d_tov_ms,
+		       "E_D_TOV in ms given to the ports in FLOGI/FDISC/PLOGI accepts; libfc "
+		       "sends REC for a command unanswered after E_D_TOV + 1 s")
+		->capture_default_str()
+		->check(CLI::Range(1000u, fcf::Config::r_a_tov_ms - 1));
 	app.add_option("-c,--control", cfg.control, "control socket path");
 	app.add_flag("--no-offload", no_offload,
 		     "forward frames between ports in userspace instead of the kernel (slow)");
