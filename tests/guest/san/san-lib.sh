@@ -35,6 +35,19 @@ san_cleanup() {
 	exit "$rc"
 }
 
+# san_cleanup_pids: an EXIT trap for tests that start processes holding
+# vport fds (QEMUs, sleeps) in the array pids: stops them, then san_cleanup
+# with the test's exit status. (errexit is off first: in an EXIT trap a
+# failing "(exit $st)" would otherwise end the shell before the cleanup.)
+san_cleanup_pids() {
+	local st=$?
+	set +e
+	((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null
+	wait
+	(exit "$st")
+	san_cleanup
+}
+
 # host_of IFACE: fc_host name of the FCoE port on IFACE (vsan-i0, vsan-t0).
 host_of() {
 	local h

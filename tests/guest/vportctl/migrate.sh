@@ -20,50 +20,9 @@ vv_load
 san_up --initiators 2 --targets 1 --luns 2 --lun-mb 16
 h0=$(host_of vsan-i0) h1=$(host_of vsan-i1)
 pids=()
-trap 'st=$?; kill "${pids[@]}" 2>/dev/null || true; wait || true; (exit $st); san_cleanup' EXIT
+trap san_cleanup_pids EXIT
 
-# sgr CMD...: a sg3-utils command, again after a unit attention (logins,
-# reservation changes and LUN changes each leave one).
-sgr() {
-	local i
-	for i in 1 2 3 4; do
-		"$@" >sg.out 2>&1 && { cat sg.out; return 0; }
-		grep -qi "unit attention" sg.out || break
-	done
-	{ echo "failed: $*"; cat sg.out; } >&2
-	return 1
-}
-
-# hold WWPN WWNN PARENT: a vport whose fd a sleep holds (a stand-in QEMU).
-hold() {
-	"$VPORTCTL" exec --wwpn "$1" --wwnn "$2" --parent "$3" -- sh -c 'exec sleep 3600' {fd} &
-	pids+=($!)
-	wait_for 60 "$VPORTCTL" vport show "$1" >/dev/null || die "vport $1 not created"
-}
-# lun WWPN N: the bsg node of LUN N of the vport with WWPN.
-lun() {
-	local host
-	host=$("$VPORTCTL" -j vport show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["host"])')
-	wait_for 30 test -e "/dev/bsg/${host#host}:0:0:$2" || die "no LUN $2 on vport $1 ($host)"
-	echo "/dev/bsg/${host#host}:0:0:$2"
-}
-# full DEV: READ FULL STATUS, one line per registration: "KEY WWPN holder|-"
-# (the raw sg_persist output goes to the log).
-full() {
-	sgr sg_persist --in --read-full-status "$1" >full.out || { cat full.out >&2; return 1; }
-	sed 's/^/    | /' full.out >&2
-	python3 "$VV_ROOT/tests/guest/vport/prstatus.py" full.out
-}
-# write DEV: one WRITE(10) of block 100; prints GOOD or the conflict.
-write() {
-	if sgr sg_raw -s 512 -i /dev/zero "$1" 2a 00 00 00 00 64 00 00 01 00 >raw.out 2>&1; then
-		echo GOOD
-	elif grep -qi "reservation conflict" raw.out; then
-		echo CONFLICT
-	else
-		cat raw.out >&2; echo "OTHER"
-	fi
-}
+source "$VV_ROOT/tests/guest/vportctl/pr-lib.sh"
 hexa=210000005a0000
 
 log "vport A (the VM's WWPN A) on $h0, a third initiator C on $h0"
