@@ -1,5 +1,5 @@
 """sg_persist --in --read-full-status output as registrations, for the
-tests that check persistent reservations (tests/guest/vportctl/migrate.sh,
+tests that check persistent reservations (tests/guest/vportctl/migrate.sh, migrate-pr-types.sh,
 tests/e2e/migration.py).
 
   python3 prstatus.py FILE    one line per registration: KEY WWPN holder|-
