@@ -239,6 +239,47 @@ std::vector<std::string> compare_luns(const std::vector<ProbedLun> &a, const std
 	return out;
 }
 
+std::vector<std::string> undo_registrations(const Prepared &p)
+{
+	std::vector<std::string> failed;
+	for (const auto &s : p.pr) {
+		if (s.action != "registered")
+			continue;
+		try {
+			PrLun(s.hctl).unregister(s.key);
+		} catch (const Error &e) {
+			failed.push_back("LUN " + s.hctl + ": " + e.what());
+		}
+	}
+	return failed;
+}
+
+void require_incoming(QmpClient &qmp, const std::string &name)
+{
+	const std::string st = status_of(qmp, "query-status");
+	if (st != "inmigrate")
+		throw MigrationError("destination QEMU (" + name + ") is '" + st +
+				     "', not waiting for an incoming migration: start it with -incoming defer "
+				     "(a vport is hot-plugged only into a migration destination). Nothing changed");
+}
+
+void attach_prepared(QmpClient &qmp, const Prepared &p, Wwn wwpn, AttachOptions opts)
+{
+	if (!opts.extra.contains("migratable"))
+		opts.extra["migratable"] = "on";
+	try {
+		attach_vhost_scsi(qmp, p.vport.fd(), wwpn.naa_form(), opts);
+	} catch (const QmpCommandError &e) {
+		std::string undo = "B's registrations were undone";
+		const auto left = undo_registrations(p);
+		for (std::size_t i = 0; i < left.size(); i++)
+			undo = (i ? undo + "; " : "B stays registered on ") + left[i];
+		throw MigrationError("vport " + wwpn.colon() + ": the destination QEMU refused device " + opts.id +
+				     ": " + e.desc() + " (QEMU closed its copy of the fd; " + undo +
+				     "; vport B goes with its fd)");
+	}
+}
+
 Prepared prepare_migration(const MigrationSource &src, const CreateRequest &dst, std::chrono::milliseconds lun_wait)
 {
 	const auto t0 = Clock::now();
@@ -302,18 +343,11 @@ Prepared prepare_migration(const MigrationSource &src, const CreateRequest &dst,
 			p.pr.push_back(step_for(hl, done ? "none" : "registered", key, h ? h->type : 0,
 						"A is registered with key " + key_text(key) +
 							(h && h->initiator && h->initiator->value() == src.wwpn.value()
-								 ? " and holds a " + pr_type_name(h->type) + " reservation"
+								 ? " and holds the reservation (" + pr_type_name(h->type) + ")"
 								 : "")));
 		}
 	} catch (const Error &e) {
-		for (const auto &s : p.pr) {
-			if (s.action != "registered")
-				continue;
-			try {
-				PrLun(s.hctl).unregister(s.key);
-			} catch (const Error &) {
-			}
-		}
+		undo_registrations(p);
 		throw MigrationError(who + ": registering for A's reservations failed: " + e.what() +
 				     " (registrations made were undone, vport deleted)");
 	}

@@ -296,3 +296,20 @@ TEST_CASE("migrate abort: a destination that runs the VM is not stopped", "[migr
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	CHECK(dst.asked() == std::vector<std::string>{"qmp_capabilities", "query-status"});
 }
+
+TEST_CASE("migrate prepare --qmp: only a QEMU waiting for a migration", "[migrate]")
+{
+	TempDir dir;
+	std::string sock = (dir.path / "dst.qmp").string();
+	for (const char *status : {"running", "prelaunch", "paused", "postmigrate"}) {
+		FakeQemu dst(sock, {{"query-status", {{"status", status}, {"running", false}}}});
+		auto qmp = vport::QmpClient::connect(sock, std::chrono::milliseconds(5000));
+		CHECK_THROWS_WITH(require_incoming(qmp, sock),
+				  Catch::Contains(std::string("is '") + status + "', not waiting for an incoming migration") &&
+					  Catch::Contains("Nothing changed"));
+		::unlink(sock.c_str());
+	}
+	FakeQemu dst(sock, {{"query-status", {{"status", "inmigrate"}, {"running", false}}}});
+	auto qmp = vport::QmpClient::connect(sock, std::chrono::milliseconds(5000));
+	CHECK_NOTHROW(require_incoming(qmp, sock));
+}

@@ -50,6 +50,9 @@ stderr_is() {
 stderr_has() {
 	grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1': $(cat "$tmp/err")"
 }
+stderr_lacks() {
+	! grep -qF -- "$1" "$tmp/err" || fail "stderr has '$1': $(cat "$tmp/err")"
+}
 stdout_empty() {
 	[[ ! -s $tmp/out ]] || fail "stdout not empty on error: $(cat "$tmp/out")"
 }
@@ -377,7 +380,21 @@ migrate-errors)
 	stderr_has "give --from WWPN (vport A on this host) or --source FILE"
 	run "${C[@]}" migrate prepare --from 21:00:00:1b:32:00:00:01 --source x.json "${B[@]}" -- sh {fd}; expect_rc 2
 	run "${C[@]}" migrate prepare --from 21:00:00:1b:32:00:00:01 "${B[@]}"; expect_rc 2
-	stderr_has "no command after --"
+	stderr_has "give the destination QEMU, as a command after -- (exec'd with -incoming) or as --qmp SOCKET"
+	# --qmp (hot-plug into a waiting QEMU) instead of a command.
+	F=(--from 21:00:00:1b:32:00:00:01)
+	run "${C[@]}" migrate prepare "${F[@]}" "${B[@]}" --qmp "$tmp/q.sock"; expect_rc 2
+	stderr_has "--qmp and --id go together"
+	run "${C[@]}" migrate prepare "${F[@]}" "${B[@]}" --qmp "$tmp/q.sock" --id vs0 -- sh {fd}; expect_rc 2
+	stderr_has "--qmp and a command after -- exclude each other"
+	run "${C[@]}" migrate prepare "${F[@]}" "${B[@]}" --prop bus=rp0 -- sh {fd}; expect_rc 2
+	stderr_has "--prop goes with --qmp"
+	run "${C[@]}" migrate prepare "${F[@]}" "${B[@]}" --qmp "$tmp/q.sock" --id vs0 --prop vhostfd=3; expect_rc 2
+	stderr_has "vportctl sets vhostfd itself"
+	# QEMU is asked first: a socket nobody listens on fails before any vport.
+	run "${C[@]}" migrate prepare "${F[@]}" "${B[@]}" --qmp "$tmp/q.sock" --id vs0; expect_rc 1
+	stderr_has "$tmp/q.sock"
+	stderr_lacks "no-device"
 	run "${C[@]}" migrate prepare --from 21:00:00:1b:32:00:00:01 "${B[@]}" -- sh -c true; expect_rc 2
 	stderr_has "no {fd} in the command line"
 	run "${C[@]}" migrate prepare --from 0 "${B[@]}" -- sh {fd}; expect_rc 2

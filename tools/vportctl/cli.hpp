@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <vport/qmp.hpp>
 
 #include <functional>
 #include <stdexcept>
@@ -50,6 +51,11 @@ void add_vport_commands(CLI::App &app, Context &ctx);
 void add_monitor_commands(CLI::App &app, Context &ctx);
 void add_probe_commands(CLI::App &app, Context &ctx);
 void add_migrate_commands(CLI::App &app, Context &ctx);
+
+// device_add options for a vport fd: id, fdname "vport-<id>", and --prop
+// KEY=VALUE words (not driver, id, vhostfd or wwpn, which vportctl sets).
+// Throws UsageError. (attach, migrate prepare --qmp)
+vport::AttachOptions attach_options(const std::string &id, const std::vector<std::string> &props);
 
 // The kernel's vports (vport list), also reached as `list`.
 int vport_list(const Context &ctx);

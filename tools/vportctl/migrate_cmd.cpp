@@ -10,11 +10,13 @@
 #include <vport/exec.hpp>
 #include <vport/migrate.hpp>
 #include <vport/pr.hpp>
+#include <vport/qmp.hpp>
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace vportctl {
 
@@ -90,6 +92,9 @@ int do_describe(const Context &ctx, const std::string &wwpn, const std::string &
 struct PrepareArgs {
 	std::string from, source_file;
 	double lun_wait_s = 30;
+	std::string qmp, id;            // --qmp: hot-plug B into a waiting destination
+	std::vector<std::string> props;
+	double timeout_s = 10;
 };
 
 int do_prepare(const Context &ctx, const PrepareArgs &a, const CreateOpts &o, const std::vector<std::string> &command)
@@ -97,13 +102,32 @@ int do_prepare(const Context &ctx, const PrepareArgs &a, const CreateOpts &o, co
 	if (a.from.empty() == a.source_file.empty())
 		throw UsageError("migrate prepare: give --from WWPN (vport A on this host) or --source FILE "
 				 "(from 'vportctl -j migrate describe' on A's host)");
-	if (command.empty())
-		throw UsageError("migrate prepare: no command after -- (the destination QEMU, with -incoming)");
+	if (a.qmp.empty() && command.empty())
+		throw UsageError("migrate prepare: give the destination QEMU, as a command after -- (exec'd with "
+				 "-incoming) or as --qmp SOCKET (one waiting with -incoming defer)");
+	if (!a.qmp.empty() && !command.empty())
+		throw UsageError("migrate prepare: --qmp and a command after -- exclude each other");
+	if (a.qmp.empty() != a.id.empty())
+		throw UsageError("migrate prepare: --qmp and --id go together");
 	vport::CreateRequest req = o.request(ctx, true);
-	try {
-		vport::substitute_placeholders(command, {{"", 0, req.wwpn}});
-	} catch (const vport::Error &e) {
-		throw UsageError(e.what());
+	std::optional<vport::AttachOptions> attach;
+	if (!a.qmp.empty()) {
+		attach = attach_options(a.id, a.props);
+	} else {
+		if (!a.props.empty())
+			throw UsageError("migrate prepare: --prop goes with --qmp");
+		try {
+			vport::substitute_placeholders(command, {{"", 0, req.wwpn}});
+		} catch (const vport::Error &e) {
+			throw UsageError(e.what());
+		}
+	}
+	// The destination QEMU first: a socket that is not a QEMU waiting for
+	// a migration must change nothing.
+	std::optional<vport::QmpClient> qmp;
+	if (!a.qmp.empty()) {
+		qmp.emplace(vport::QmpClient::connect(a.qmp, seconds(a.timeout_s)));
+		vport::require_incoming(*qmp, a.qmp);
 	}
 	vport::MigrationSource src;
 	if (!a.from.empty()) {
@@ -133,16 +157,31 @@ int do_prepare(const Context &ctx, const PrepareArgs &a, const CreateOpts &o, co
 		j["targets"].push_back({{"id", t.id}, {"wwpn", t.wwpn.colon()}});
 	j["luns_checked"] = p.luns.size();
 	j["reservations"] = steps_json(p.pr);
+	if (qmp) {
+		vport::attach_prepared(*qmp, p, req.wwpn, *attach);
+		j["qemu"] = {{"qmp", a.qmp}, {"id", attach->id}, {"fdname", attach->fdname},
+			     {"version", qmp->qemu_version()}};
+	}
 	j["ms"] = static_cast<long>(p.ms);
 	emit(ctx, j, [&](std::ostream &out) {
 		out << "vport " << req.wwpn.colon() << " on " << p.info.parent << " ready to take over from "
 		    << src.wwpn.colon() << ": " << src.targets.size() << " target id(s) copied, " << p.luns.size()
 		    << " LUN(s) with the same identity, " << static_cast<long>(p.ms) << " ms\n";
+		if (qmp)
+			out << "device " << attach->id << " added to the destination QEMU (" << a.qmp
+			    << "), which now holds the vport\n";
 		render_steps(out, j["reservations"]);
 	});
+	if (qmp)
+		return exit_ok;	// QEMU holds B now; our fd goes with p
 	std::cout.flush();
 	auto args = vport::substitute_placeholders(command, {{"", p.vport.fd(), req.wwpn}});
-	vport::exec_with_fds(args, {p.vport.fd()});
+	try {
+		vport::exec_with_fds(args, {p.vport.fd()});
+	} catch (const vport::Error &) {
+		vport::undo_registrations(p);	// B goes with its fd: leave no registration of it
+		throw;
+	}
 }
 
 struct EndArgs {
@@ -255,18 +294,31 @@ void add_migrate_commands(CLI::App &app, Context &ctx)
 		auto *cmd = mig->add_subcommand(
 			"prepare", "Create vport B with A's target-id table, refuse unless it sees the same LUNs (VPD "
 				   "0x83), register it with A's reservation keys, then exec the destination QEMU with "
-				   "its fd ({fd}, {wwpn})");
+				   "its fd ({fd}, {wwpn}), or hot-plug it into one waiting with -incoming defer (--qmp)");
 		cmd->add_option("--from", a->from, "vport A's WWPN, when A runs on this host")->group("Source");
 		cmd->add_option("--source", a->source_file, "The JSON of 'vportctl -j migrate describe' from A's host")
 			->group("Source");
 		add_create_options(cmd, *o, true);
 		cmd->add_option("--lun-wait", a->lun_wait_s, "Seconds B may take to see A's LUNs (default 30)")
 			->check(CLI::PositiveNumber);
+		cmd->add_option("--qmp", a->qmp,
+				"Instead of a command: the QMP socket of a destination QEMU already waiting with "
+				"-incoming defer; B is hot-plugged into it (getfd + device_add vhost-scsi-pci)")
+			->group("Destination QEMU");
+		cmd->add_option("--id", a->id, "With --qmp: the device id, the source device's")
+			->group("Destination QEMU");
+		cmd->add_option("--prop", a->props,
+				"With --qmp: more device properties, KEY=VALUE (repeatable), as the source device "
+				"has them, e.g. bus=rp0 num_queues=4 (migratable=on is the default)")
+			->group("Destination QEMU");
+		cmd->add_option("--timeout", a->timeout_s, "With --qmp: seconds to wait for each QMP answer (default 10)")
+			->check(CLI::PositiveNumber)
+			->group("Destination QEMU");
 		cmd->add_option("COMMAND", *command,
 				"After --: the destination QEMU, e.g. -- qemu-system-x86_64 ... -S -incoming ... "
 				"-device vhost-scsi-pci,wwpn={wwpn},vhostfd={fd},migratable=on");
 		cmd->footer("Start the destination with -S: commit moves the reservations before it resumes it. On "
-			    "failure nothing is exec'd and B is deleted again.");
+			    "failure nothing is exec'd or added, B's registrations are undone and B is deleted again.");
 		cmd->callback([&ctx, o, a, command] {
 			ctx.takes_command = true;
 			ctx.action = [&ctx, o, a, command] {

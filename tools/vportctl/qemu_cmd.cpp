@@ -20,6 +20,23 @@
 
 namespace vportctl {
 
+vport::AttachOptions attach_options(const std::string &id, const std::vector<std::string> &props)
+{
+	vport::AttachOptions opts;
+	opts.id = id;
+	opts.fdname = "vport-" + id;
+	for (const auto &p : props) {
+		auto eq = p.find('=');
+		if (eq == std::string::npos || eq == 0)
+			throw UsageError("--prop " + p + ": want KEY=VALUE");
+		std::string key = p.substr(0, eq);
+		if (key == "driver" || key == "id" || key == "vhostfd" || key == "wwpn")
+			throw UsageError("--prop " + p + ": vportctl sets " + key + " itself");
+		opts.extra[key] = p.substr(eq + 1);
+	}
+	return opts;
+}
+
 namespace {
 
 struct Wanted {
@@ -118,18 +135,7 @@ int do_attach(const Context &ctx, const AttachArgs &a, const CreateOpts &o)
 		throw UsageError("attach: give --vport DEF, or --wwpn and --wwnn");
 	if (!a.def.empty() && o.given())
 		throw UsageError("attach: give --vport DEF or --wwpn/--wwnn, not both");
-	vport::AttachOptions opts;
-	opts.id = a.id;
-	opts.fdname = "vport-" + a.id;
-	for (const auto &p : a.props) {
-		auto eq = p.find('=');
-		if (eq == std::string::npos || eq == 0)
-			throw UsageError("--prop " + p + ": want KEY=VALUE");
-		std::string key = p.substr(0, eq);
-		if (key == "driver" || key == "id" || key == "vhostfd" || key == "wwpn")
-			throw UsageError("--prop " + p + ": vportctl sets " + key + " itself");
-		opts.extra[key] = p.substr(eq + 1);
-	}
+	vport::AttachOptions opts = attach_options(a.id, a.props);
 	vport::CreateRequest req;
 	if (a.fd < 0) {
 		auto wanted = wanted_vports(ctx, a.def.empty() ? std::vector<std::string>{} : std::vector{a.def}, o);

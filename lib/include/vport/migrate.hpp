@@ -12,7 +12,8 @@
 ///     target-id table, wait until it sees A's LUNs, refuse unless every
 ///     LUN has the same identity through B, and register B with the
 ///     persistent-reservation key A holds on each LUN.  The returned Vport
-///     goes to the destination QEMU (started with -incoming and -S).
+///     goes to the destination QEMU: exec'd with it (-incoming, -S), or
+///     hot-plugged into one started with -incoming defer (attach_prepared()).
 ///  3. QEMU migrates.  Then either
 ///  4. commit_migration(): PREEMPT A's key from B (the reservation moves to
 ///     B, A's registration goes), resume the destination, stop the source
@@ -23,6 +24,7 @@
 
 #include "vport/error.hpp"
 #include "vport/probe.hpp"
+#include "vport/qmp.hpp"
 #include "vport/vport.hpp"
 #include "vport/wwn.hpp"
 
@@ -89,6 +91,26 @@ struct Prepared {
 /// MigrationError says why; A is never touched.
 /// @param lun_wait how long B may take to see every LUN A sees.
 Prepared prepare_migration(const MigrationSource &src, const CreateRequest &dst, std::chrono::milliseconds lun_wait);
+
+/// Unregisters what prepare_migration() registered for B, for a prepared
+/// vport that will not be used after all (the destination QEMU could not
+/// take it). Best effort: returns what could not be undone, one line per
+/// LUN (B's registration there stays; abort_migration() removes it too).
+std::vector<std::string> undo_registrations(const Prepared &p);
+
+/// Checks that the QEMU behind @p qmp waits for an incoming migration
+/// (query-status "inmigrate", as after -incoming defer): the only QEMU a
+/// prepared B may be hot-plugged into. Call it before prepare_migration().
+/// @throws MigrationError naming @p name and the status it has instead.
+void require_incoming(QmpClient &qmp, const std::string &name);
+
+/// Hot-plugs prepared B into the destination QEMU as a vhost-scsi-pci device
+/// (getfd + device_add, see attach_vhost_scsi()), with migratable=on unless
+/// @p opts says otherwise: the device must match the source's, which has to
+/// be migratable.  After success QEMU holds its own reference to B.  If QEMU
+/// refuses, B's registrations are undone and MigrationError says why; the
+/// caller's Prepared still owns B's fd (destroying it deletes B).
+void attach_prepared(QmpClient &qmp, const Prepared &p, Wwn wwpn, AttachOptions opts);
 
 /// Through B's LUNs: for every LUN where A is registered, PREEMPT A's key
 /// (keeping the reservation's type), so B holds what A held and A is no
