@@ -14,9 +14,12 @@ run --resid-unreported smoke
 run rw --queues 2 --depth 8 --count 400 --verify
 run rw --queues 4 --depth 16 --count 800 --threads 2 --max-segs 64 --verify
 run rw --queues 1 --depth 4 --count 100 --max-blocks 2048 --direct --verify
-# Requests of up to 2 MiB: more pages than fcoe's 128 segments, so they go
-# through the queue's bounce buffer, one at a time, the others waiting.
-run rw --queues 2 --depth 6 --count 120 --max-blocks 4096 --max-segs 200 --verify
+# Requests of up to 1 MiB in up to 200 pieces: more pages than fcoe's 128
+# segments, so they go through the queue's bounce buffer, one at a time, the
+# others waiting. (Up to 2 MiB, two full 6.12 runs had one WRITE over 1 MiB
+# that the software SAN's target left unanswered, which then hung the vport's
+# delete; see the README's known limits of the software SAN.)
+run rw --queues 2 --depth 6 --count 120 --max-blocks 2048 --max-segs 200 --verify
 run hostile --settle-ms 3000 --record hostile.txt || { cat hostile.txt; false; }
 # The differential test: the same hostile sequence gives the answers the
 # in-tree driver gives (its reference on the fixed 6.12 driver), except for
